@@ -1,0 +1,1 @@
+//! A typed Databricks REST client (core being written).
