@@ -1,4 +1,12 @@
 //! Databricks Asset Bundle generation, analysis and validation.
 //!
-//! This crate will hold the typed `databricks.yml` model, a deterministic YAML writer, generation
+//! This crate holds the typed `databricks.yml` model, a deterministic YAML writer, generation
 //! from jobs and notebooks, a notebook analyzer, an offline validator and workspace operations.
+
+mod notebook;
+
+pub use notebook::{
+    AnalyzerWarning, Cell, CellKind, Library, LibraryKind, NotebookAnalysis, NotebookCall,
+    NotebookFormat, NotebookKind, NotebookLanguage, RunDependency, SecretRef, TableRef,
+    WarningKind, Widget, WidgetKind, analyze_notebook, detect_notebook_kind,
+};
