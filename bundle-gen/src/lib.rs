@@ -5,6 +5,9 @@
 
 mod error;
 mod files;
+mod generate;
+mod layout;
+mod model;
 mod notebook;
 mod render;
 mod validate;
@@ -12,10 +15,19 @@ mod yaml;
 
 pub use error::{Error, Result};
 pub use files::FileTree;
-pub use render::to_yaml;
+pub use generate::{
+    Compute, GeneratedBundle, JobImport, JobImportOptions, NotebookFile, NotebooksOptions,
+    ScaffoldOutput, SourceKind, SourceRef, bundle_from_notebooks, scaffold_notebook_tests,
+};
+pub use layout::{RESOURCES_GLOB, load_bundle, parse_bundle, render_bundle, write_bundle};
+pub use model::{
+    Bundle, BundleInfo, Extra, Job, JobSettings, Permission, Presets, Resources, RunAs, SyncConfig,
+    Target, TargetMode, Variable, VariableType, Workspace,
+};
 pub use notebook::{
     AnalyzerWarning, Cell, CellKind, Library, LibraryKind, NotebookAnalysis, NotebookCall,
     NotebookFormat, NotebookKind, NotebookLanguage, RunDependency, SecretRef, TableRef,
     WarningKind, Widget, WidgetKind, analyze_notebook, detect_notebook_kind,
 };
+pub use render::to_yaml;
 pub use validate::{Diagnostic, Severity, Validator, validate_bundle};

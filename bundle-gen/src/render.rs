@@ -22,8 +22,8 @@ enum Yv {
     Str(String),
     /// Always double-quoted.
     Quoted(String),
-    Seq(Vec<Yv>),
-    Map(Vec<(String, Yv)>),
+    Seq(Vec<Self>),
+    Map(Vec<(String, Self)>),
 }
 
 impl Serialize for Yv {
@@ -32,7 +32,12 @@ impl Serialize for Yv {
             Self::Null => s.serialize_unit(),
             Self::Bool(b) => s.serialize_bool(*b),
             Self::Number(n) => n.serialize(s),
-            Self::Str(v) if v.contains('\n') && !v.contains('\r') && !v.contains('\t') && !v.starts_with(' ') => {
+            Self::Str(v)
+                if v.contains('\n')
+                    && !v.contains('\r')
+                    && !v.contains('\t')
+                    && !v.starts_with(' ') =>
+            {
                 serde_saphyr::LitStr(v).serialize(s)
             }
             Self::Str(v) => s.serialize_str(v),
@@ -69,12 +74,39 @@ enum Ctx {
 }
 
 const ROOT_ORDER: &[&str] = &[
-    "bundle", "include", "variables", "artifacts", "workspace", "presets", "permissions", "run_as",
-    "sync", "experimental", "python", "scripts", "resources", "targets",
+    "bundle",
+    "include",
+    "variables",
+    "artifacts",
+    "workspace",
+    "presets",
+    "permissions",
+    "run_as",
+    "sync",
+    "experimental",
+    "python",
+    "scripts",
+    "resources",
+    "targets",
 ];
 const JOB_ORDER: &[&str] = &["name", "job_clusters", "compute", "tasks"];
-const TASK_ORDER: &[&str] = &["task_key", "depends_on", "existing_cluster_id", "new_cluster", "job_cluster_key"];
-const TARGET_ORDER: &[&str] = &["default", "mode", "presets", "bundle", "workspace", "variables", "run_as", "permissions"];
+const TASK_ORDER: &[&str] = &[
+    "task_key",
+    "depends_on",
+    "existing_cluster_id",
+    "new_cluster",
+    "job_cluster_key",
+];
+const TARGET_ORDER: &[&str] = &[
+    "default",
+    "mode",
+    "presets",
+    "bundle",
+    "workspace",
+    "variables",
+    "run_as",
+    "permissions",
+];
 const VARIABLE_ORDER: &[&str] = &["description", "type", "default", "lookup"];
 const BUNDLE_ORDER: &[&str] = &["name", "uuid"];
 
@@ -117,7 +149,9 @@ fn convert(v: &Value, ctx: Ctx, parent_key: &str) -> Yv {
                 .filter_map(|k| map.get(k).map(|child| (k, child)))
                 .map(|(k, child)| {
                     let child_ctx = match (ctx, k.as_str()) {
-                        (_, "spark_conf" | "spark_env_vars" | "custom_tags" | "tags") => Ctx::QuotedValues,
+                        (_, "spark_conf" | "spark_env_vars" | "custom_tags" | "tags") => {
+                            Ctx::QuotedValues
+                        }
                         (Ctx::Task, "task") => Ctx::Task, // for_each_task.task is handled below
                         _ => Ctx::Other,
                     };
@@ -186,10 +220,43 @@ mod tests {
     #[test]
     fn quotes_ambiguous_scalars_and_round_trips() {
         let tricky = [
-            "yes", "no", "on", "off", "y", "n", "NO", "true", "False", "null", "~", "", "1_000",
-            "2024-01-01", "0x1F", "0o17", "1e3", "12", "-3.5", ".inf", "${var.x}",
-            "0 0 12 * * ?", "--catalog", "a: b", "#x", "- x", "multi\nline\n", "  lead",
-            "tab\there", "{{job.id}}", "@x", "*x", "&x", "!x", "%x", "'q'", "\"dq\"",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "n",
+            "NO",
+            "true",
+            "False",
+            "null",
+            "~",
+            "",
+            "1_000",
+            "2024-01-01",
+            "0x1F",
+            "0o17",
+            "1e3",
+            "12",
+            "-3.5",
+            ".inf",
+            "${var.x}",
+            "0 0 12 * * ?",
+            "--catalog",
+            "a: b",
+            "#x",
+            "- x",
+            "multi\nline\n",
+            "  lead",
+            "tab\there",
+            "{{job.id}}",
+            "@x",
+            "*x",
+            "&x",
+            "!x",
+            "%x",
+            "'q'",
+            "\"dq\"",
         ];
         let v = json!({"bundle": {"name": "t"}, "resources": {"jobs": {"j": {
             "name": "j",
@@ -197,17 +264,40 @@ mod tests {
             "parameters": tricky.iter().enumerate().map(|(i, s)| json!({"name": format!("p{i}"), "default": s})).collect::<Vec<_>>(),
         }}}});
         let yaml = render_document(&v).unwrap();
-        for bad in ["default: yes\n", "default: on\n", "default: 1_000\n", "default: 2024-01-01\n", "default: 0x1F\n", "default: ~\n", "default: null\n", "default: 12\n"] {
+        for bad in [
+            "default: yes\n",
+            "default: on\n",
+            "default: 1_000\n",
+            "default: 2024-01-01\n",
+            "default: 0x1F\n",
+            "default: ~\n",
+            "default: null\n",
+            "default: 12\n",
+        ] {
             assert!(!yaml.contains(bad), "unquoted {bad:?} in\n{yaml}");
         }
         assert!(yaml.contains("default: ${var.x}\n"), "{yaml}");
         assert!(yaml.contains("default: 0 0 12 * * ?\n"), "{yaml}");
-        assert!(yaml.contains("k00: \"yes\"\n"), "tags are double-quoted: {yaml}");
+        assert!(
+            yaml.contains("k00: \"yes\"\n"),
+            "tags are double-quoted: {yaml}"
+        );
         // YAML 1.2 reading (our parser, go-yaml-like) gives back the same strings
         let back = crate::yaml::parse(&yaml).unwrap();
-        let params = back.get("resources").and_then(|r| r.get("jobs")).and_then(|j| j.get("j")).and_then(|j| j.get("parameters")).unwrap();
+        let params = back
+            .get("resources")
+            .and_then(|r| r.get("jobs"))
+            .and_then(|j| j.get("j"))
+            .and_then(|j| j.get("parameters"))
+            .unwrap();
         for (i, s) in tricky.iter().enumerate() {
-            assert_eq!(params.items()[i].get("default").and_then(crate::yaml::YamlNode::as_str), Some(*s), "param {i}\n{yaml}");
+            assert_eq!(
+                params.items()[i]
+                    .get("default")
+                    .and_then(crate::yaml::YamlNode::as_str),
+                Some(*s),
+                "param {i}\n{yaml}"
+            );
         }
         let again: Value = serde_saphyr::from_str(&yaml).unwrap();
         assert_eq!(again, v);
@@ -220,9 +310,16 @@ mod tests {
         let yaml = render_document(&v).unwrap();
         let pos = |s: &str| yaml.find(s).unwrap_or_else(|| panic!("{s} in {yaml}"));
         assert!(pos("bundle:") < pos("resources:") && pos("resources:") < pos("targets:"));
-        assert!(pos("name: j") < pos("job_clusters") && pos("job_clusters") < pos("tasks:") && pos("tasks:") < pos("tags:"));
+        assert!(
+            pos("name: j") < pos("job_clusters")
+                && pos("job_clusters") < pos("tasks:")
+                && pos("tasks:") < pos("tags:")
+        );
         assert!(pos("task_key: t") < pos("depends_on") && pos("depends_on") < pos("notebook_task"));
         assert!(pos("default: true") < pos("mode: development"));
-        assert!(yaml.contains("      tasks:\n        - task_key: t\n"), "{yaml}");
+        assert!(
+            yaml.contains("      tasks:\n        - task_key: t\n"),
+            "{yaml}"
+        );
     }
 }

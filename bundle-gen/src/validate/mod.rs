@@ -2,6 +2,7 @@
 //! workspace (dab notes §4.4), with positions for every finding.
 
 mod checks;
+pub(crate) use checks::sanitize_key;
 mod refs;
 mod schema;
 
