@@ -109,6 +109,8 @@ const TARGET_ORDER: &[&str] = &[
 ];
 const VARIABLE_ORDER: &[&str] = &["description", "type", "default", "lookup"];
 const BUNDLE_ORDER: &[&str] = &["name", "uuid"];
+/// Identity keys lead their maps (`- name: x` / `default: y`, `- environment_key: ...`).
+const IDENTITY_FIRST: &[&str] = &["task_key", "job_cluster_key", "environment_key", "name"];
 
 fn ordered_keys<'a>(map: &'a serde_json::Map<String, Value>, first: &[&str]) -> Vec<&'a String> {
     let mut keys: Vec<&String> = map.keys().collect();
@@ -142,13 +144,14 @@ fn convert(v: &Value, ctx: Ctx, parent_key: &str) -> Yv {
                 Ctx::Target => TARGET_ORDER,
                 Ctx::Variable => VARIABLE_ORDER,
                 Ctx::Other if parent_key == "bundle" => BUNDLE_ORDER,
-                _ => &[],
+                _ => IDENTITY_FIRST,
             };
             let entries = ordered_keys(map, order)
                 .into_iter()
                 .filter_map(|k| map.get(k).map(|child| (k, child)))
                 .map(|(k, child)| {
                     let child_ctx = match (ctx, k.as_str()) {
+                        (Ctx::QuotedValues, _) => Ctx::QuotedValues,
                         (_, "spark_conf" | "spark_env_vars" | "custom_tags" | "tags") => {
                             Ctx::QuotedValues
                         }

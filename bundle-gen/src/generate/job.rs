@@ -451,23 +451,33 @@ const ID_FIELDS: &[(&str, &str, &str)] = &[
         "driver_instance_pool_id",
         "Driver instance pool id",
     ),
+    ("job_id", "job_id", "Id of a job started by a run_job task"),
+    ("pipeline_id", "pipeline_id", "Id of a pipeline refreshed by a pipeline task"),
 ];
+
+/// An id value as text (ids are strings or, for jobs, numbers).
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.contains("${") && !s.contains("{{") => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
 
 /// Replaces environment-specific ids with `${var.*}` and returns the variables.
 fn lift_ids(settings: &mut Map<String, Value>) -> BTreeMap<String, Variable> {
     // collect distinct values per field in document order
-    let mut found: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    fn collect(v: &Value, found: &mut BTreeMap<&'static str, Vec<String>>) {
+    let mut found: BTreeMap<&str, Vec<(String, Value)>> = BTreeMap::new();
+    fn collect(v: &Value, found: &mut BTreeMap<&'static str, Vec<(String, Value)>>) {
         match v {
             Value::Object(m) => {
                 for (k, child) in m {
                     if let Some((field, _, _)) = ID_FIELDS.iter().find(|(f, _, _)| f == k)
-                        && let Some(s) = child.as_str()
-                        && !s.contains("${")
+                        && let Some(s) = id_text(child)
                     {
                         let list = found.entry(field).or_default();
-                        if !list.iter().any(|x| x == s) {
-                            list.push(s.to_string());
+                        if !list.iter().any(|(x, _)| *x == s) {
+                            list.push((s, child.clone()));
                         }
                     }
                     collect(child, found);
@@ -485,28 +495,25 @@ fn lift_ids(settings: &mut Map<String, Value>) -> BTreeMap<String, Variable> {
         let Some((_, base, desc)) = ID_FIELDS.iter().find(|(f, _, _)| f == field) else {
             continue;
         };
-        for (i, val) in values.iter().enumerate() {
+        for (i, (text, original)) in values.iter().enumerate() {
             let name = if values.len() == 1 {
                 (*base).to_string()
             } else {
                 format!("{base}_{}", i + 1)
             };
-            vars.insert(
-                name.clone(),
-                Variable::new(val.clone())
-                    .with_description(format!("{desc} (differs per workspace)")),
-            );
-            names.insert(((*field).to_string(), val.clone()), name);
+            let mut var = Variable::new(text.clone())
+                .with_description(format!("{desc} (differs per workspace)"));
+            var.default = Some(original.clone());
+            vars.insert(name.clone(), var);
+            names.insert(((*field).to_string(), text.clone()), name);
         }
     }
     fn replace(v: &mut Value, names: &BTreeMap<(String, String), String>) {
         match v {
             Value::Object(m) => {
                 for (k, child) in m.iter_mut() {
-                    if let Value::String(s) = child
-                        && let Some(n) = names.get(&(k.clone(), s.clone()))
-                    {
-                        *s = format!("${{var.{n}}}");
+                    if let Some(n) = id_text(child).and_then(|t| names.get(&(k.clone(), t))) {
+                        *child = Value::String(format!("${{var.{n}}}"));
                     } else {
                         replace(child, names);
                     }
