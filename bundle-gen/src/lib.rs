@@ -3,6 +3,7 @@
 //! This crate holds the typed `databricks.yml` model, a deterministic YAML writer, generation
 //! from jobs and notebooks, a notebook analyzer, an offline validator and workspace operations.
 
+mod cli;
 mod error;
 mod files;
 mod generate;
@@ -13,6 +14,7 @@ mod render;
 mod validate;
 mod yaml;
 
+pub use cli::{BundleCli, BundleCommand, OutputLine};
 pub use error::{Error, Result};
 pub use files::FileTree;
 pub use generate::{

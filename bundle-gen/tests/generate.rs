@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 const HOST: &str = "https://example.cloud.databricks.com";
 
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/jobs/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/jobs/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {path}: {e}"))
 }
@@ -19,15 +22,25 @@ fn fixture(name: &str) -> Value {
 /// Exported notebook text for a workspace path (SQL for paths containing `sql`).
 fn export(path: &str) -> (String, NotebookLanguage) {
     if path.contains("sql") {
-        (format!("-- Databricks notebook source\nSELECT 1 -- {path}\n"), NotebookLanguage::Sql)
+        (
+            format!("-- Databricks notebook source\nSELECT 1 -- {path}\n"),
+            NotebookLanguage::Sql,
+        )
     } else {
-        (format!("# Databricks notebook source\nprint({path:?})\n"), NotebookLanguage::Python)
+        (
+            format!("# Databricks notebook source\nprint({path:?})\n"),
+            NotebookLanguage::Python,
+        )
     }
 }
 
 fn generate(job: &Value, opts: JobImportOptions) -> GeneratedBundle {
     let mut import = JobImport::new(job, opts.with_host(HOST)).expect("import");
-    let paths: Vec<String> = import.sources().iter().map(|s| s.workspace_path.clone()).collect();
+    let paths: Vec<String> = import
+        .sources()
+        .iter()
+        .map(|s| s.workspace_path.clone())
+        .collect();
     for p in paths {
         let (text, lang) = export(&p);
         import.add_source(&p, &text, Some(lang));
@@ -37,26 +50,44 @@ fn generate(job: &Value, opts: JobImportOptions) -> GeneratedBundle {
 
 fn schema_validator() -> Option<jsonschema::Validator> {
     let path = std::env::var("BUNDLE_SCHEMA_PATH").ok()?;
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("read schema")).expect("schema");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read schema")).expect("schema");
     Some(jsonschema::validator_for(&schema).expect("compile schema"))
 }
 
 /// Offline validator clean, official schema clean, loader round trip.
 fn check(out: &GeneratedBundle) {
     let diags = out.validate();
-    assert!(diags.iter().all(|d| d.severity != Severity::Error), "{diags:#?}");
-    assert!(diags.is_empty(), "generated bundles should be clean: {diags:#?}");
+    assert!(
+        diags.iter().all(|d| d.severity != Severity::Error),
+        "{diags:#?}"
+    );
+    assert!(
+        diags.is_empty(),
+        "generated bundles should be clean: {diags:#?}"
+    );
     match schema_validator() {
         None => println!("skipped schema check: set BUNDLE_SCHEMA_PATH to the bundle JSON schema"),
         Some(v) => {
             for p in out.files.paths().filter(|p| p.ends_with(".yml")) {
                 let doc: Value = serde_saphyr::from_str(out.files.text(p).unwrap()).expect("yaml");
-                let errors: Vec<String> = v.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-                assert!(errors.is_empty(), "{p} violates the schema: {errors:#?}\n{}", out.files.text(p).unwrap());
+                let errors: Vec<String> = v
+                    .iter_errors(&doc)
+                    .map(|e| format!("{} at {}", e, e.instance_path()))
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "{p} violates the schema: {errors:#?}\n{}",
+                    out.files.text(p).unwrap()
+                );
             }
         }
     }
-    assert_eq!(load_bundle(&out.files).expect("load"), out.bundle, "parse(write(bundle)) == bundle");
+    assert_eq!(
+        load_bundle(&out.files).expect("load"),
+        out.bundle,
+        "parse(write(bundle)) == bundle"
+    );
 }
 
 fn snapshot(name: &str, out: &GeneratedBundle) {
@@ -97,15 +128,39 @@ job_shape!(notifications_job, "notifications");
 
 #[test]
 fn notebook_job_strips_read_only_fields_and_lifts_ids() {
-    let out = generate(&fixture("notebook"), JobImportOptions::new().with_key("orders"));
+    let out = generate(
+        &fixture("notebook"),
+        JobImportOptions::new().with_key("orders"),
+    );
     let yaml = out.files.text("resources/orders.job.yml").unwrap();
-    for banned in ["job_id", "creator_user_name", "run_as_user_name", "created_time", "effective_", "format:", "timeout_seconds: 0", "email_notifications"] {
+    for banned in [
+        "job_id",
+        "creator_user_name",
+        "run_as_user_name",
+        "created_time",
+        "effective_",
+        "format:",
+        "timeout_seconds: 0",
+        "email_notifications",
+    ] {
         assert!(!yaml.contains(banned), "{banned} in\n{yaml}");
     }
-    assert!(yaml.contains("notebook_path: ../src/etl/ingest.py"), "{yaml}");
-    assert!(yaml.contains("notebook_path: ../src/reports/daily.py"), "{yaml}");
-    assert!(yaml.contains("existing_cluster_id: ${var.cluster_id}"), "{yaml}");
-    assert!(yaml.contains("cost_center: \"1_000\"") && yaml.contains("enabled: \"yes\""), "{yaml}");
+    assert!(
+        yaml.contains("notebook_path: ../src/etl/ingest.py"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("notebook_path: ../src/reports/daily.py"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("existing_cluster_id: ${var.cluster_id}"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("cost_center: \"1_000\"") && yaml.contains("enabled: \"yes\""),
+        "{yaml}"
+    );
     assert!(out.files.contains("src/etl/ingest.py") && out.files.contains("src/reports/daily.py"));
     let root = out.files.text("databricks.yml").unwrap();
     assert!(root.contains("default: 0612-101010-abcd1234"), "{root}");
@@ -115,18 +170,32 @@ fn notebook_job_strips_read_only_fields_and_lifts_ids() {
 fn bundle_deployed_job_drops_deployment_fields() {
     let out = generate(&fixture("notifications"), JobImportOptions::new());
     let yaml = out.files.text("resources/notify.job.yml").unwrap();
-    assert!(!yaml.contains("deployment") && !yaml.contains("edit_mode") && !yaml.contains("UI_LOCKED"), "{yaml}");
+    assert!(
+        !yaml.contains("deployment") && !yaml.contains("edit_mode") && !yaml.contains("UI_LOCKED"),
+        "{yaml}"
+    );
 }
 
 #[test]
 fn python_files_are_downloaded_on_request() {
-    let mut import = JobImport::new(&fixture("spark_python"), JobImportOptions::new().with_python_files(true)).unwrap();
+    let mut import = JobImport::new(
+        &fixture("spark_python"),
+        JobImportOptions::new().with_python_files(true),
+    )
+    .unwrap();
     assert_eq!(import.sources().len(), 1);
-    import.add_source("/Workspace/Shared/ml/score.py", "import sys\nprint(sys.argv)\n", None);
+    import.add_source(
+        "/Workspace/Shared/ml/score.py",
+        "import sys\nprint(sys.argv)\n",
+        None,
+    );
     let out = import.finish().unwrap();
     let yaml = out.files.text("resources/nightly_scoring.job.yml").unwrap();
     assert!(yaml.contains("python_file: ../src/score.py"), "{yaml}");
-    assert!(yaml.contains("- \"on\""), "ambiguous parameter quoted: {yaml}");
+    assert!(
+        yaml.contains("- \"on\""),
+        "ambiguous parameter quoted: {yaml}"
+    );
     check(&out);
 }
 
@@ -145,10 +214,21 @@ fn job_with_more_than_100_tasks() {
     let job = json!({"job_id": 99, "settings": {"name": "big job", "tasks": tasks}});
     let out = generate(&job, JobImportOptions::new());
     check(&out);
-    assert_eq!(out.bundle.resources.jobs["big_job"].settings["tasks"].as_array().map(Vec::len), Some(130));
-    assert_eq!(out.files.paths().filter(|p| p.starts_with("src/")).count(), 130);
+    assert_eq!(
+        out.bundle.resources.jobs["big_job"].settings["tasks"]
+            .as_array()
+            .map(Vec::len),
+        Some(130)
+    );
+    assert_eq!(
+        out.files.paths().filter(|p| p.starts_with("src/")).count(),
+        130
+    );
     assert!(out.files.contains("src/part_2/step_128.py"));
-    snapshot("big_job_resource", &GeneratedBundle::clone(&out).with_only("resources/big_job.job.yml"));
+    snapshot(
+        "big_job_resource",
+        &GeneratedBundle::clone(&out).with_only("resources/big_job.job.yml"),
+    );
 }
 
 trait Only {
@@ -200,11 +280,21 @@ fn folder() -> Vec<NotebookFile> {
 
 #[test]
 fn from_notebooks_serverless() {
-    let out = bundle_from_notebooks(&folder(), &NotebooksOptions::new("sales_etl").with_host(HOST)).unwrap();
+    let out = bundle_from_notebooks(
+        &folder(),
+        &NotebooksOptions::new("sales_etl").with_host(HOST),
+    )
+    .unwrap();
     check(&out);
     let yaml = out.files.text("resources/sales_etl.job.yml").unwrap();
-    assert!(!yaml.contains("common"), "helpers included with %run are not tasks: {yaml}");
-    assert!(yaml.contains("depends_on:\n            - task_key: ingest"), "lineage dependency: {yaml}");
+    assert!(
+        !yaml.contains("common"),
+        "helpers included with %run are not tasks: {yaml}"
+    );
+    assert!(
+        yaml.contains("depends_on:\n            - task_key: ingest"),
+        "lineage dependency: {yaml}"
+    );
     snapshot("notebooks_serverless", &out);
 }
 
@@ -220,7 +310,11 @@ fn from_notebooks_job_cluster_with_order() {
     let out = bundle_from_notebooks(&folder(), &opts).unwrap();
     check(&out);
     let yaml = out.files.text("resources/sales_etl.job.yml").unwrap();
-    assert!(yaml.contains("package: pandas==2.2.2") && yaml.contains("requirements: /Workspace/Shared/req.txt"), "{yaml}");
+    assert!(
+        yaml.contains("package: pandas==2.2.2")
+            && yaml.contains("requirements: /Workspace/Shared/req.txt"),
+        "{yaml}"
+    );
     snapshot("notebooks_job_cluster", &out);
 }
 
@@ -237,8 +331,17 @@ fn scaffolded_tests_and_task() {
     let diags = bundle_gen::Validator::new().validate(&files);
     assert!(diags.is_empty(), "{diags:#?}");
     let test_py = s.files.text("tests/test_ingest.py").unwrap();
-    assert!(test_py.contains("def test_orders_table_with_widget_defaults(notebook, catalog, schema):"), "{test_py}");
-    assert!(!test_py.contains("def test_clean_with"), "clean(df) has no widget parameters");
+    assert!(
+        test_py.contains("def test_orders_table_with_widget_defaults(notebook, catalog, schema):"),
+        "{test_py}"
+    );
+    assert!(
+        !test_py.contains("def test_clean_with"),
+        "clean(df) has no widget parameters"
+    );
     insta::assert_snapshot!("scaffold_test_ingest", test_py);
-    insta::assert_snapshot!("scaffold_job", files.text("resources/sales_etl.job.yml").unwrap());
+    insta::assert_snapshot!(
+        "scaffold_job",
+        files.text("resources/sales_etl.job.yml").unwrap()
+    );
 }

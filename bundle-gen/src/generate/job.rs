@@ -452,7 +452,11 @@ const ID_FIELDS: &[(&str, &str, &str)] = &[
         "Driver instance pool id",
     ),
     ("job_id", "job_id", "Id of a job started by a run_job task"),
-    ("pipeline_id", "pipeline_id", "Id of a pipeline refreshed by a pipeline task"),
+    (
+        "pipeline_id",
+        "pipeline_id",
+        "Id of a pipeline refreshed by a pipeline task",
+    ),
 ];
 
 /// An id value as text (ids are strings or, for jobs, numbers).
