@@ -5,4 +5,9 @@
 //! read → modify → write round trip.
 
 pub mod clusters;
+pub mod commands;
+pub mod dbfs;
+pub mod files;
+pub mod iam;
 pub mod jobs;
+pub mod workspace;
