@@ -1,1 +1,3 @@
 //! A typed Databricks REST client (core being written).
+
+pub mod models;
