@@ -7,6 +7,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+// Wired into the statement result stream in `api/statements.rs`.
+#[allow(dead_code, unused_imports)]
+pub(crate) mod decode;
+
 /// Defines a string enum that keeps unknown wire values in `Other(String)`.
 macro_rules! open_enum {
     (
