@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 
 use super::statements::{require, segment};
 use crate::models::{
-    CatalogInfo, CreateCatalog, CreateSchema, CreateVolume, ExecuteStatementRequest,
-    FunctionInfo, MetricView, SchemaInfo, SqlValue, TableInfo, TableSummary, VolumeInfo,
+    CatalogInfo, CreateCatalog, CreateSchema, CreateVolume, ExecuteStatementRequest, FunctionInfo,
+    MetricView, SchemaInfo, SqlValue, TableInfo, TableSummary, VolumeInfo,
 };
 use crate::pagination::{Page, token_pages};
 use crate::{Error, Result, WorkspaceClient};
@@ -311,10 +311,7 @@ impl CatalogApi {
         let mut params = vec![
             ("catalog_name", catalog_name.to_owned()),
             ("schema_name", schema_name.to_owned()),
-            (
-                "max_results",
-                options.max_results.unwrap_or(0).to_string(),
-            ),
+            ("max_results", options.max_results.unwrap_or(0).to_string()),
         ];
         for (flag, on) in [
             ("omit_columns", options.omit_columns),
@@ -538,10 +535,7 @@ impl CatalogApi {
         if !table.is_metric_view() {
             return Err(Error::InvalidArgument(format!(
                 "{full_name} is a {} table, not a METRIC_VIEW",
-                table
-                    .table_type
-                    .as_ref()
-                    .map_or("untyped", |t| t.as_str())
+                table.table_type.as_ref().map_or("untyped", |t| t.as_str())
             )));
         }
         let path = format!("{BASE}/tables/{}", segment(full_name));
@@ -636,7 +630,8 @@ mod tests {
 
     #[test]
     fn ddl_body_and_quoting() {
-        let ddl = "CREATE VIEW `m`.`s`.`v` WITH METRICS LANGUAGE YAML AS $$\nversion: 1.1\nsource: t\n$$";
+        let ddl =
+            "CREATE VIEW `m`.`s`.`v` WITH METRICS LANGUAGE YAML AS $$\nversion: 1.1\nsource: t\n$$";
         assert_eq!(
             metric_view_yaml_from_ddl(ddl),
             Some("version: 1.1\nsource: t")

@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::statements::{ResultStream, require, segment, wait_error};
 use crate::models::{
-    GenieMessage, GenieMessageStatus, GenieQueryResult, GenieSpace,
-    GenieStartConversationResponse,
+    GenieMessage, GenieMessageStatus, GenieQueryResult, GenieSpace, GenieStartConversationResponse,
 };
 use crate::pagination::Page;
 use crate::wait::{PollOptions, Progress, poll_until};
@@ -219,7 +218,11 @@ impl GenieApi {
             })
         })
         .await
-        .map_err(|e| wait_error(e, |m: &GenieMessage| m.status.as_ref().map(ToString::to_string)))
+        .map_err(|e| {
+            wait_error(e, |m: &GenieMessage| {
+                m.status.as_ref().map(ToString::to_string)
+            })
+        })
     }
 
     /// Asks a question in a new conversation and waits for the answer.
@@ -237,8 +240,13 @@ impl GenieApi {
         poll: &PollOptions,
     ) -> Result<GenieMessage> {
         let started = self.start_conversation(space_id, content).await?;
-        self.wait_for_message(space_id, &started.conversation_id, &started.message_id, poll)
-            .await
+        self.wait_for_message(
+            space_id,
+            &started.conversation_id,
+            &started.message_id,
+            poll,
+        )
+        .await
     }
 
     /// The SQL result of a query attachment (`{statement_response}`).

@@ -218,7 +218,9 @@ impl ServingApi {
                 "serving endpoint `{name}` is route-optimized: query it on its endpoint_url ({}) \
                  with a data-plane OAuth token (JWT-bearer exchange at /oidc/v1/token); \
                  workspace tokens are not accepted there. Original error: {original}",
-                e.endpoint_url.as_deref().unwrap_or("see the endpoint details")
+                e.endpoint_url
+                    .as_deref()
+                    .unwrap_or("see the endpoint details")
             )),
             _ => original,
         }

@@ -23,8 +23,8 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use crate::http::{HeaderName, HeaderValue, Method};
 use crate::models::decode;
 use crate::models::{
-    ExecuteStatementRequest, ExternalLink, OnWaitTimeout, ResultColumn, ResultData,
-    ResultFormat, ResultManifest, Row, StatementResponse, StatementState,
+    ExecuteStatementRequest, ExternalLink, OnWaitTimeout, ResultColumn, ResultData, ResultFormat,
+    ResultManifest, Row, StatementResponse, StatementState,
 };
 use crate::wait::{PollOptions, Progress, WaitError, poll_until};
 use crate::{Error, Result, WorkspaceClient};
@@ -381,7 +381,10 @@ impl StatementsApi {
         }
         let resp = match resp.state() {
             Some(state) if state.is_terminal() => resp,
-            _ => self.poll_terminal(&resp.statement_id, &options.poll).await?,
+            _ => {
+                self.poll_terminal(&resp.statement_id, &options.poll)
+                    .await?
+            }
         };
         guard.statement_id = None;
         let resp = succeeded(resp)?;
@@ -406,7 +409,11 @@ impl StatementsApi {
         concurrency: usize,
     ) -> Result<ResultStream> {
         let response = succeeded(response)?;
-        Ok(ResultStream::new(self.clone(), response, concurrency.max(1)))
+        Ok(ResultStream::new(
+            self.clone(),
+            response,
+            concurrency.max(1),
+        ))
     }
 }
 
@@ -619,9 +626,11 @@ impl ChunkContext {
 
     #[cfg(not(feature = "arrow"))]
     fn arrow(&self, _body: &[u8]) -> std::result::Result<Vec<Row>, String> {
-        Err("ARROW_STREAM results need the `arrow` cargo feature of databricks-client; \
+        Err(
+            "ARROW_STREAM results need the `arrow` cargo feature of databricks-client; \
              enable it or request JSON_ARRAY"
-            .to_owned())
+                .to_owned(),
+        )
     }
 
     /// Downloads one external link without workspace credentials, refreshing it (by fetching
@@ -640,7 +649,10 @@ impl ChunkContext {
             let mut req = self.api.client.external(Method::GET, url).idempotent(true);
             for (name, value) in &link.http_headers {
                 let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                    self.decode_error(index, format!("invalid header name `{name}` in http_headers"))
+                    self.decode_error(
+                        index,
+                        format!("invalid header name `{name}` in http_headers"),
+                    )
                 })?;
                 let value = HeaderValue::from_str(value).map_err(|_| {
                     self.decode_error(index, format!("invalid value for header `{name}`"))
@@ -713,7 +725,10 @@ fn parse_rfc3339(s: &str) -> Option<SystemTime> {
         let (t, off) = rest.split_at(pos);
         let sign = if off.starts_with('-') { -1 } else { 1 };
         let (h, m) = off.get(1..)?.split_once(':')?;
-        (t, sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60))
+        (
+            t,
+            sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60),
+        )
     };
     let mut t = time.split(':');
     let hour: i64 = t.next()?.parse().ok()?;
@@ -756,7 +771,10 @@ mod tests {
             Duration::new(1_709_200_800, 500_000_000)
         );
         let t2 = parse_rfc3339("2024-02-29T12:00:00+02:00").unwrap();
-        assert_eq!(t2.duration_since(UNIX_EPOCH).unwrap().as_secs(), 1_709_200_800);
+        assert_eq!(
+            t2.duration_since(UNIX_EPOCH).unwrap().as_secs(),
+            1_709_200_800
+        );
         assert!(parse_rfc3339("yesterday").is_none());
         assert!(parse_rfc3339("2024-13-01T00:00:00Z").is_none());
     }

@@ -175,7 +175,11 @@ impl VectorSearchApi {
             })
         })
         .await
-        .map_err(|e| wait_error(e, |ep: &VectorSearchEndpoint| ep.state().map(ToString::to_string)))
+        .map_err(|e| {
+            wait_error(e, |ep: &VectorSearchEndpoint| {
+                ep.state().map(ToString::to_string)
+            })
+        })
     }
 
     /// Lists the indexes of an endpoint.

@@ -185,6 +185,10 @@ impl WarehousesApi {
             })
         })
         .await;
-        result.map_err(|e| wait_error(e, |w: &WarehouseInfo| w.state.as_ref().map(ToString::to_string)))
+        result.map_err(|e| {
+            wait_error(e, |w: &WarehouseInfo| {
+                w.state.as_ref().map(ToString::to_string)
+            })
+        })
     }
 }
