@@ -109,7 +109,7 @@ pub struct StatementsApi {
     client: WorkspaceClient,
 }
 
-/// Options of [`StatementsApi::query_with`].
+/// Options of [`StatementsApi::query_opts`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryOptions {
@@ -321,7 +321,7 @@ impl StatementsApi {
 
     /// Runs a statement and streams its rows, with [`QueryOptions::default`].
     ///
-    /// See [`query_with`](Self::query_with).
+    /// See [`query_opts`](Self::query_opts).
     ///
     /// ```no_run
     /// use databricks_client::models::ExecuteStatementRequest;
@@ -336,7 +336,7 @@ impl StatementsApi {
     /// # Ok(()) }
     /// ```
     pub async fn query(&self, request: ExecuteStatementRequest) -> Result<ResultStream> {
-        self.query_with(request, QueryOptions::default()).await
+        self.query_opts(request, QueryOptions::default()).await
     }
 
     /// Runs a statement and streams its rows.
@@ -357,12 +357,12 @@ impl StatementsApi {
     /// let req = ExecuteStatementRequest::new("abc123", "SELECT * FROM main.big.table")
     ///     .with_disposition(Disposition::ExternalLinks);
     /// let opts = QueryOptions::default().with_concurrency(8).with_timeout(Duration::from_secs(600));
-    /// let mut rows = client.statements().query_with(req, opts).await?;
+    /// let mut rows = client.statements().query_opts(req, opts).await?;
     /// println!("{} rows", rows.manifest().total_row_count.unwrap_or(0));
     /// while let Some(row) = rows.try_next().await? { /* … */ }
     /// # Ok(()) }
     /// ```
-    pub async fn query_with(
+    pub async fn query_opts(
         &self,
         mut request: ExecuteStatementRequest,
         options: QueryOptions,
