@@ -191,6 +191,14 @@ impl StatementsApi {
                     .to_owned(),
             ));
         }
+        if let Some(wait) = &request.wait_timeout {
+            let secs = wait.strip_suffix('s').and_then(|n| n.parse::<u32>().ok());
+            if !matches!(secs, Some(0 | 5..=50)) {
+                return Err(Error::InvalidArgument(format!(
+                    "wait_timeout must be \"0s\" or between \"5s\" and \"50s\", got {wait:?}"
+                )));
+            }
+        }
         self.client.post(BASE).json(request).send_json().await
     }
 
