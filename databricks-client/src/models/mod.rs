@@ -1,4 +1,5 @@
-//! Request and response models, one module per service, re-exported here.
+//! Request and response models, one module per service. Response models tolerate unknown
+//! fields; models that must round-trip (job settings) keep them.
 
 mod catalog;
 mod genie;
