@@ -516,32 +516,55 @@ impl ResultStream {
             .unwrap_or_default()
             .into();
         let first = response.result;
-        let total = manifest
+        let known_total = manifest
             .total_chunk_count
-            .or_else(|| (!manifest.chunks.is_empty()).then_some(manifest.chunks.len() as i64))
-            .unwrap_or_else(|| i64::from(first.is_some()))
-            .max(0);
+            .or_else(|| (!manifest.chunks.is_empty()).then_some(manifest.chunks.len() as i64));
         let ctx = Arc::new(ChunkContext {
             api,
             statement_id: response.statement_id.clone(),
             format: manifest.format.clone().unwrap_or(ResultFormat::JsonArray),
             columns: Arc::clone(&columns),
         });
-        let mut first = first;
-        let inner = stream::iter(0..total)
-            .map(move |index| {
-                let ctx = Arc::clone(&ctx);
-                let given = if index == 0 { first.take() } else { None };
-                async move { ctx.rows(index, given).await }
-            })
-            .buffered(concurrency)
-            .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
-            .try_flatten();
+        // Without a chunk count: start from the chunk the response carried, or chunk 0 unless
+        // the manifest says there are no rows.
+        let start = match &first {
+            Some(d) => Some(d.chunk_index.unwrap_or(0)),
+            None if manifest.total_row_count == Some(0) => None,
+            None => Some(0),
+        };
+        let inner: Pin<Box<dyn Stream<Item = Result<Row>> + Send>> = match known_total {
+            Some(total) => {
+                let mut first = first;
+                Box::pin(
+                    stream::iter(0..total.max(0))
+                        .map(move |index| {
+                            let ctx = Arc::clone(&ctx);
+                            let given = if index == 0 { first.take() } else { None };
+                            async move { ctx.rows(index, given).await.map(|(rows, _)| rows) }
+                        })
+                        .buffered(concurrency)
+                        .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
+                        .try_flatten(),
+                )
+            }
+            // No chunk count in the manifest: follow `next_chunk_index` one chunk at a time.
+            None => Box::pin(
+                stream::try_unfold((ctx, first, start), |(ctx, given, next)| async move {
+                    let Some(index) = next else {
+                        return Ok::<_, Error>(None);
+                    };
+                    let (rows, following) = ctx.rows(index, given).await?;
+                    Ok(Some((rows, (ctx, None, following))))
+                })
+                .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
+                .try_flatten(),
+            ),
+        };
         Self {
             statement_id: response.statement_id,
             manifest,
             columns,
-            inner: Box::pin(inner),
+            inner,
         }
     }
 
@@ -596,14 +619,16 @@ impl ChunkContext {
 
     /// Fetches and decodes chunk `index` (using `given` for chunk 0 when the statement
     /// response already carried it).
-    async fn rows(&self, index: i64, given: Option<ResultData>) -> Result<Vec<Row>> {
+    async fn rows(&self, index: i64, given: Option<ResultData>) -> Result<(Vec<Row>, Option<i64>)> {
         let data = match given {
             Some(d) if d.chunk_index.is_none_or(|i| i == index) => d,
             _ => self.api.get_chunk(&self.statement_id, index).await?,
         };
+        let mut next = data.next_chunk_index;
         if let Some(array) = data.data_array {
-            return decode::text_rows(array, &self.columns)
-                .map_err(|m| self.decode_error(index, m));
+            let rows =
+                decode::text_rows(array, &self.columns).map_err(|m| self.decode_error(index, m))?;
+            return Ok((rows, next));
         }
         let mut rows = Vec::new();
         for link in data
@@ -611,6 +636,7 @@ impl ChunkContext {
             .into_iter()
             .filter(|l| l.chunk_index.is_none_or(|i| i == index))
         {
+            next = next.or(link.next_chunk_index);
             let body = self.download(index, link).await?;
             let mut decoded = match &self.format {
                 ResultFormat::Csv => decode::csv_rows(&body, &self.columns, index == 0),
@@ -624,7 +650,7 @@ impl ChunkContext {
                 rows.append(&mut decoded);
             }
         }
-        Ok(rows)
+        Ok((rows, next.filter(|&n| n > index)))
     }
 
     #[cfg(feature = "arrow")]

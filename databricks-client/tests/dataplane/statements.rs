@@ -629,3 +629,48 @@ async fn bad_requests_are_rejected_before_sending() {
     assert!(err.to_string().contains("between"), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn without_a_chunk_count_next_chunk_index_is_followed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/sql/statements/seq"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "statement_id": "seq",
+            "status": {"state": "SUCCEEDED"},
+            "manifest": {"format": "JSON_ARRAY", "schema": schema()},
+            "result": {"chunk_index": 0, "data_array": [["0", "a"]], "next_chunk_index": 1}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/sql/statements/seq/result/chunks/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "chunk_index": 1, "data_array": [["1", "b"], ["2", "c"]], "next_chunk_index": 2
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/sql/statements/seq/result/chunks/2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "chunk_index": 2, "data_array": [["3", "d"]]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let done = c.statements().wait("seq", &fast_poll()).await.unwrap();
+    let rows: Vec<_> = c
+        .statements()
+        .result_stream(done, 4)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<_> = rows
+        .iter()
+        .map(|r| r.get(0).and_then(SqlValue::as_i64))
+        .collect();
+    assert_eq!(ids, [Some(0), Some(1), Some(2), Some(3)]);
+}
