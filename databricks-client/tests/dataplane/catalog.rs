@@ -310,3 +310,125 @@ async fn metric_view_parse_errors_name_the_line_and_non_metric_views_are_refused
     let err = uc.metric_view("main.sales.orders", None).await.unwrap_err();
     assert!(err.to_string().contains("not a METRIC_VIEW"), "{err}");
 }
+
+#[tokio::test]
+async fn schemas_tables_functions_volumes_single_objects() {
+    use databricks_client::models::{CreateSchema, CreateVolume};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.1/unity-catalog/schemas"))
+        .and(body_json(json!({"name": "scratch", "catalog_name": "main", "comment": "tmp"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "name": "scratch", "catalog_name": "main", "full_name": "main.scratch", "schema_id": "s-1"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/unity-catalog/schemas/main.scratch"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "name": "scratch", "catalog_name": "main", "full_name": "main.scratch"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/2.1/unity-catalog/schemas/main.scratch"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut orders = table("orders", "MANAGED");
+    orders["columns"] = json!([
+        {"name": "id", "type_name": "LONG", "type_text": "bigint", "position": 0, "nullable": false},
+        {"name": "amount", "type_name": "DECIMAL", "type_text": "decimal(10,2)", "type_precision": 10, "type_scale": 2, "position": 1}
+    ]);
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/unity-catalog/tables/main.sales.orders"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(orders))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/api/2.1/unity-catalog/tables/main.sales.orders/exists",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"table_exists": true})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/unity-catalog/functions/main.sales.net"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "name": "net", "catalog_name": "main", "schema_name": "sales", "full_name": "main.sales.net",
+            "data_type": "DOUBLE", "full_data_type": "DOUBLE", "routine_body": "SQL", "is_deterministic": true,
+            "security_type": "DEFINER", "sql_data_access": "CONTAINS_SQL"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.1/unity-catalog/volumes"))
+        .and(body_json(json!({
+            "catalog_name": "main", "schema_name": "raw", "name": "ext", "volume_type": "EXTERNAL",
+            "storage_location": "s3://bucket/ext"
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "name": "ext", "catalog_name": "main", "schema_name": "raw", "full_name": "main.raw.ext",
+            "volume_type": "EXTERNAL", "storage_location": "s3://bucket/ext"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/unity-catalog/volumes/main.raw.ext"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "name": "ext", "catalog_name": "main", "schema_name": "raw", "volume_type": "EXTERNAL"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/2.1/unity-catalog/volumes/main.raw.ext"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let uc = client(&server).catalog();
+    uc.create_schema(&CreateSchema::new("main", "scratch").with_comment("tmp"))
+        .await
+        .unwrap();
+    assert_eq!(
+        uc.get_schema("main.scratch")
+            .await
+            .unwrap()
+            .full_name
+            .as_deref(),
+        Some("main.scratch")
+    );
+    uc.delete_schema("main.scratch", false).await.unwrap();
+    let t = uc.get_table("main.sales.orders").await.unwrap();
+    assert_eq!(t.column("amount").unwrap().type_scale, Some(2));
+    assert!(uc.table_exists("main.sales.orders").await.unwrap());
+    let f = uc.get_function("main.sales.net").await.unwrap();
+    assert_eq!(f.is_deterministic, Some(true));
+    assert!(f.extra.contains_key("security_type"));
+    let v = uc
+        .create_volume(&CreateVolume::external(
+            "main",
+            "raw",
+            "ext",
+            "s3://bucket/ext",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(v.full_name.as_deref(), Some("main.raw.ext"));
+    assert_eq!(
+        uc.get_volume("main.raw.ext")
+            .await
+            .unwrap()
+            .volume_type
+            .as_deref(),
+        Some("EXTERNAL")
+    );
+    uc.delete_volume("main.raw.ext").await.unwrap();
+    assert!(matches!(
+        uc.get_table("").await.unwrap_err(),
+        Error::InvalidArgument(_)
+    ));
+}

@@ -206,3 +206,21 @@ async fn route_optimized_endpoints_get_a_clear_error() {
     assert!(text.contains("data-plane OAuth token"), "{text}");
     assert!(text.contains("1234.serving"), "{text}");
 }
+
+#[tokio::test]
+async fn list_endpoints() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/serving-endpoints"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "endpoints": [endpoint("READY", "NOT_UPDATING"), {"name": "llm", "task": "llm/v1/chat",
+                           "state": {"ready": "READY", "config_update": "NOT_UPDATING"}}]
+        })))
+        .mount(&server)
+        .await;
+    let all = client(&server).serving().list().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].task.as_deref(), Some("llm/v1/chat"));
+    assert!(all.iter().all(|e| e.is_ready()));
+    assert!(all[0].extra.contains_key("tags"));
+}

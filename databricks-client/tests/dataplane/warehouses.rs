@@ -152,3 +152,37 @@ async fn get_stop_and_not_found() {
     let err = c.warehouses().get("nope").await.unwrap_err();
     assert!(err.is_not_found());
 }
+
+#[tokio::test]
+async fn create_and_delete() {
+    use databricks_client::models::CreateWarehouse;
+    use wiremock::matchers::body_json;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.0/sql/warehouses"))
+        .and(body_json(json!({
+            "name": "bi", "cluster_size": "2X-Small", "auto_stop_mins": 10,
+            "enable_serverless_compute": true, "warehouse_type": "PRO"
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "wh-new"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/2.0/sql/warehouses/wh-new"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let wh = client(&server).warehouses();
+    let id = wh
+        .create(
+            &CreateWarehouse::new("bi", "2X-Small")
+                .with_auto_stop_mins(10)
+                .serverless(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(id, "wh-new");
+    wh.delete(&id).await.unwrap();
+}
