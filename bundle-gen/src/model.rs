@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Job settings as accepted by the Jobs API (and by a bundle's job resource). Interim
-/// lossless representation until the client's typed `JobSettings` lands on main.
-pub type JobSettings = Map<String, Value>;
+/// Job settings as accepted by the Jobs API (and by a bundle's job resource): the client's
+/// model, which keeps unknown fields.
+pub use databricks_client::models::jobs::JobSettings;
 
 /// Unknown fields, kept verbatim.
 pub type Extra = Map<String, Value>;

@@ -171,6 +171,15 @@ impl JobImport {
             }
         }
         prune(&mut settings);
+        visit_tasks(&settings, &mut |t| {
+            if let Some(id) = t.get("run_job_task").and_then(|r| r.get("job_id")) {
+                let task = t.get("task_key").and_then(Value::as_str).unwrap_or("?");
+                warnings.push(format!(
+                    "task `{task}` runs job {id}, an id that differs per workspace; if that job is \
+                     part of the bundle, use ${{resources.jobs.<key>.id}}"
+                ));
+            }
+        });
         let name = settings
             .get("name")
             .and_then(Value::as_str)
@@ -451,7 +460,6 @@ const ID_FIELDS: &[(&str, &str, &str)] = &[
         "driver_instance_pool_id",
         "Driver instance pool id",
     ),
-    ("job_id", "job_id", "Id of a job started by a run_job task"),
     (
         "pipeline_id",
         "pipeline_id",
