@@ -34,6 +34,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A workspace API call failed.
+    #[error(transparent)]
+    Client(#[from] databricks_client::Error),
     /// The `databricks` CLI is not installed.
     #[error(
         "the Databricks CLI (`databricks`) was not found on PATH; install it with \
@@ -55,6 +58,6 @@ pub enum Error {
 impl Error {
     /// True when the error came from the API and means "not found".
     pub fn is_not_found(&self) -> bool {
-        false
+        matches!(self, Self::Client(e) if e.is_not_found())
     }
 }

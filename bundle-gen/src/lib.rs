@@ -12,6 +12,8 @@ mod model;
 mod notebook;
 mod render;
 mod validate;
+#[cfg(feature = "workspace")]
+mod workspace;
 mod yaml;
 
 pub use cli::{BundleCli, BundleCommand, OutputLine};
@@ -33,3 +35,8 @@ pub use notebook::{
 };
 pub use render::to_yaml;
 pub use validate::{Diagnostic, Severity, Validator, validate_bundle};
+#[cfg(feature = "workspace")]
+pub use workspace::{
+    SYNC_STATE_FILE, SyncReport, UploadReport, fetch_job, generate_from_job,
+    generate_from_workspace_notebooks, sync_to_local, upload_bundle,
+};

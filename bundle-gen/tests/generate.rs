@@ -214,7 +214,10 @@ fn job_with_more_than_100_tasks() {
     let job = json!({"job_id": 99, "settings": {"name": "big job", "tasks": tasks}});
     let out = generate(&job, JobImportOptions::new());
     check(&out);
-    assert_eq!(out.bundle.resources.jobs["big_job"].settings.tasks.len(), 130);
+    assert_eq!(
+        out.bundle.resources.jobs["big_job"].settings.tasks.len(),
+        130
+    );
     assert_eq!(
         out.files.paths().filter(|p| p.starts_with("src/")).count(),
         130

@@ -48,6 +48,16 @@ impl NotebookLanguage {
         }
     }
 
+    /// The Workspace API language name (`PYTHON`, `SQL`, `SCALA`, `R`).
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Self::Python => "PYTHON",
+            Self::Sql => "SQL",
+            Self::Scala => "SCALA",
+            Self::R => "R",
+        }
+    }
+
     /// Parses the Workspace API language names (`PYTHON`, `SQL`, `SCALA`, `R`), case-insensitive.
     pub fn from_api_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
