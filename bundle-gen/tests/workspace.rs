@@ -1,4 +1,5 @@
 //! Workspace operations against a wiremock server (loopback only).
+#![cfg(feature = "workspace")]
 
 use base64::Engine as _;
 use bundle_gen::{
