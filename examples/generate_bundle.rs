@@ -1,6 +1,8 @@
 //! Generate or validate a Databricks Asset Bundle.
 //!
 //! ```sh
+//! # from an existing job (workspace from DATABRICKS_* env vars or ~/.databrickscfg)
+//! cargo run -p examples --example generate-bundle -- --job-id 123 --out ./my_bundle
 //! # from a folder of notebooks (serverless, or a job cluster with --node-type)
 //! cargo run -p examples --example generate-bundle -- --notebooks ./notebooks --out ./my_bundle
 //! # from job settings saved as JSON (`databricks jobs get 123 > job.json`)
@@ -14,13 +16,17 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use bundle_gen::{
     Compute, Diagnostic, FileTree, GeneratedBundle, JobImport, JobImportOptions, NotebookFile,
-    NotebooksOptions, Severity, Validator, bundle_from_notebooks,
+    NotebooksOptions, Severity, Validator, bundle_from_notebooks, generate_from_job,
 };
 use clap::Parser;
+use databricks_client::{Config, WorkspaceClient};
 
 #[derive(Debug, Parser)]
 #[command(about = "Generate a Databricks Asset Bundle from notebooks or a job, or validate one")]
 struct Args {
+    /// Id of an existing job to turn into a bundle (uses the configured workspace).
+    #[arg(long, conflicts_with_all = ["notebooks", "job_json", "validate"])]
+    job_id: Option<i64>,
     /// Folder of notebooks to turn into a bundle with one job.
     #[arg(long, conflicts_with_all = ["job_json", "validate"])]
     notebooks: Option<PathBuf>,
@@ -53,8 +59,11 @@ struct Args {
 fn validator() -> anyhow::Result<Validator> {
     let mut v = Validator::new();
     if let Ok(path) = std::env::var("BUNDLE_SCHEMA_PATH") {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading schema {path}"))?;
-        v = v.with_schema(serde_json::from_str(&text).with_context(|| format!("parsing schema {path}"))?);
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("reading schema {path}"))?;
+        v = v.with_schema(
+            serde_json::from_str(&text).with_context(|| format!("parsing schema {path}"))?,
+        );
     }
     Ok(v)
 }
@@ -63,7 +72,10 @@ fn print_diagnostics(diags: &[Diagnostic]) -> bool {
     for d in diags {
         println!("{d}");
     }
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     println!("{} diagnostic(s), {errors} error(s)", diags.len());
     errors == 0
 }
@@ -80,7 +92,9 @@ fn write_out(out: &GeneratedBundle, dir: &Path, force: bool) -> anyhow::Result<(
     if dir.exists() && std::fs::read_dir(dir)?.next().is_some() && !force {
         bail!("{} is not empty; pass --force to overwrite", dir.display());
     }
-    out.files.write_to(dir).with_context(|| format!("writing {}", dir.display()))?;
+    out.files
+        .write_to(dir)
+        .with_context(|| format!("writing {}", dir.display()))?;
     println!("wrote {} files to {}", out.files.len(), dir.display());
     for w in &out.warnings {
         println!("note: {w}");
@@ -88,17 +102,36 @@ fn write_out(out: &GeneratedBundle, dir: &Path, force: bool) -> anyhow::Result<(
     Ok(())
 }
 
-fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let args = Args::parse();
     if let Some(dir) = &args.validate {
-        let tree = FileTree::read_from(dir).with_context(|| format!("reading {}", dir.display()))?;
+        let tree =
+            FileTree::read_from(dir).with_context(|| format!("reading {}", dir.display()))?;
         if !print_diagnostics(&validator()?.validate(&tree)) {
             std::process::exit(1);
         }
         return Ok(());
     }
-    let out = if let Some(dir) = &args.notebooks {
+    let out = if let Some(job_id) = args.job_id {
+        let config = Config::from_env().context(
+            "no Databricks workspace configured: set DATABRICKS_HOST and DATABRICKS_TOKEN, or pick a \
+             ~/.databrickscfg profile with DATABRICKS_CONFIG_PROFILE",
+        )?;
+        let client = WorkspaceClient::new(config)?;
+        let mut opts = JobImportOptions::new();
+        if let Some(host) = &args.host {
+            opts = opts.with_host(host);
+        }
+        if let Some(name) = &args.name {
+            opts = opts.with_bundle_name(name);
+        }
+        generate_from_job(&client, job_id, opts).await?
+    } else if let Some(dir) = &args.notebooks {
         let name = args.name.clone().unwrap_or_else(|| {
             dir.canonicalize()
                 .ok()
@@ -118,7 +151,8 @@ fn main() -> anyhow::Result<()> {
         }
         bundle_from_notebooks(&read_notebooks(dir)?, &opts)?
     } else if let Some(file) = &args.job_json {
-        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         let job: serde_json::Value = serde_json::from_str(&text).context("job JSON")?;
         let mut opts = JobImportOptions::new();
         if let Some(host) = &args.host {
@@ -129,11 +163,14 @@ fn main() -> anyhow::Result<()> {
         }
         let import = JobImport::new(&job, opts)?;
         for s in import.sources() {
-            println!("note: {} is not downloaded from a JSON file; export it into the bundle's src/ folder", s.workspace_path);
+            println!(
+                "note: {} is not downloaded from a JSON file; export it into the bundle's src/ folder",
+                s.workspace_path
+            );
         }
         import.finish()?
     } else {
-        bail!("pass --notebooks DIR, --job-json FILE or --validate DIR (see --help)");
+        bail!("pass --job-id N, --notebooks DIR, --job-json FILE or --validate DIR (see --help)");
     };
     write_out(&out, &args.out, args.force)?;
     let ok = print_diagnostics(&validator()?.validate(&out.files));
