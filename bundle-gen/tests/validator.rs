@@ -494,3 +494,22 @@ proptest! {
         let _ = Validator::new().validate_yaml(&lines.join("\n"));
     }
 }
+
+#[test]
+fn deep_nesting_and_alias_bombs_are_bounded() {
+    let deep = format!("a: {}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let d = Validator::new().validate_yaml(&deep);
+    assert!(d.iter().any(Diagnostic::is_error), "{d:#?}");
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
+            p = i - 1
+        ));
+    }
+    let d = Validator::new().validate_yaml(&bomb);
+    assert!(
+        d.iter().any(|d| d.message.contains("too many nodes")),
+        "{d:#?}"
+    );
+}
