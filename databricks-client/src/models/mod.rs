@@ -1,8 +1,5 @@
-//! Typed request and response models, one module per service.
-//!
-//! Response models tolerate fields they do not know; models that are written back to the API
-//! (job settings, cluster specs) keep those fields in an `extra` map so nothing is lost in a
-//! read → modify → write round trip.
+//! Request and response models, one module per service. Response models tolerate unknown
+//! fields; models that must round-trip (job settings) keep them.
 
 pub mod clusters;
 pub mod commands;

@@ -1,0 +1,11 @@
+//! Integration tests of the client core: config, auth, retries, errors, pagination, waiters.
+
+mod auth;
+mod canary;
+mod config;
+mod errors;
+mod pagination;
+mod requests;
+mod retry;
+mod support;
+mod wait;
