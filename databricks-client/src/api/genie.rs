@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::statements::{ResultStream, require, segment, wait_error};
 use crate::models::{
-    GenieMessage, GenieMessageStatus, GenieQueryResult, GenieSpace, GenieStartConversationResponse,
+    GenieConversation, GenieMessage, GenieMessageStatus, GenieQueryResult, GenieSpace,
+    GenieStartConversationResponse,
 };
 use crate::pagination::Page;
 use crate::wait::{PollOptions, Progress, poll_until};
@@ -62,6 +63,22 @@ struct SpacesPage {
     next_page_token: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct ConversationsPage {
+    #[serde(default)]
+    conversations: Vec<GenieConversation>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MessagesPage {
+    #[serde(default)]
+    messages: Vec<GenieMessage>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
 #[derive(Serialize)]
 struct Content<'a> {
     content: &'a str,
@@ -105,6 +122,69 @@ impl GenieApi {
             .get(format!("{BASE}/{}", segment(space_id)))
             .send_json()
             .await
+    }
+
+    /// One page of a space's conversations (`include_all` lists other users' too, for space
+    /// managers).
+    ///
+    /// ```no_run
+    /// # async fn run(client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
+    /// let page = client.genie().list_conversations("space-1", Some(20), None, false).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_conversations(
+        &self,
+        space_id: &str,
+        page_size: Option<u32>,
+        page_token: Option<&str>,
+        include_all: bool,
+    ) -> Result<Page<GenieConversation>> {
+        require("space_id", space_id)?;
+        let mut req = self
+            .client
+            .get(format!("{BASE}/{}/conversations", segment(space_id)));
+        if let Some(n) = page_size {
+            req = req.query_pair("page_size", n);
+        }
+        if let Some(t) = page_token {
+            req = req.query_pair("page_token", t);
+        }
+        if include_all {
+            req = req.query_pair("include_all", "true");
+        }
+        let page: ConversationsPage = req.send_json().await?;
+        Ok(Page::new(page.conversations, page.next_page_token))
+    }
+
+    /// One page of a conversation's messages.
+    ///
+    /// ```no_run
+    /// # async fn run(client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
+    /// let page = client.genie().list_messages("space-1", "conv-1", None, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_messages(
+        &self,
+        space_id: &str,
+        conversation_id: &str,
+        page_size: Option<u32>,
+        page_token: Option<&str>,
+    ) -> Result<Page<GenieMessage>> {
+        require("space_id", space_id)?;
+        require("conversation_id", conversation_id)?;
+        let mut req = self.client.get(format!(
+            "{BASE}/{}/conversations/{}/messages",
+            segment(space_id),
+            segment(conversation_id)
+        ));
+        if let Some(n) = page_size {
+            req = req.query_pair("page_size", n);
+        }
+        if let Some(t) = page_token {
+            req = req.query_pair("page_token", t);
+        }
+        let page: MessagesPage = req.send_json().await?;
+        Ok(Page::new(page.messages, page.next_page_token))
     }
 
     /// Starts a conversation with a first question.

@@ -243,3 +243,40 @@ async fn spaces_follow_up_and_execute_query() {
         .unwrap();
     assert_eq!(rerun.statement_response.statement_id, "stmt-new");
 }
+
+#[tokio::test]
+async fn conversations_and_messages_pages() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/2.0/genie/spaces/{SPACE}/conversations")))
+        .and(query_param("include_all", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversations": [{"conversation_id": CONV, "title": "Revenue", "created_timestamp": 1_730_000_000_000_i64}],
+            "next_page_token": "c2"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/api/2.0/genie/spaces/{SPACE}/conversations/{CONV}/messages"
+        )))
+        .and(query_param("page_token", "m2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messages": [message("COMPLETED")]
+        })))
+        .mount(&server)
+        .await;
+    let genie = client(&server).genie();
+    let convs = genie
+        .list_conversations(SPACE, None, None, true)
+        .await
+        .unwrap();
+    assert_eq!(convs.items[0].conversation_id.as_deref(), Some(CONV));
+    assert_eq!(convs.next_page_token.as_deref(), Some("c2"));
+    let msgs = genie
+        .list_messages(SPACE, CONV, None, Some("m2"))
+        .await
+        .unwrap();
+    assert!(msgs.items[0].is_terminal());
+    assert_eq!(msgs.next_page_token, None);
+}
