@@ -23,8 +23,8 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use crate::http::{HeaderName, HeaderValue, Method};
 use crate::models::decode;
 use crate::models::{
-    ExecuteStatementRequest, ExternalLink, OnWaitTimeout, ResultColumn, ResultData, ResultFormat,
-    ResultManifest, Row, StatementResponse, StatementState,
+    Disposition, ExecuteStatementRequest, ExternalLink, OnWaitTimeout, ResultColumn, ResultData,
+    ResultFormat, ResultManifest, Row, StatementResponse, StatementState,
 };
 use crate::wait::{PollOptions, Progress, WaitError, poll_until};
 use crate::{Error, Result, WorkspaceClient};
@@ -181,13 +181,14 @@ impl StatementsApi {
     pub async fn execute(&self, request: &ExecuteStatementRequest) -> Result<StatementResponse> {
         require("warehouse_id", &request.warehouse_id)?;
         require("statement", &request.statement)?;
-        if let (Some(ResultFormat::ArrowStream | ResultFormat::Csv), Some(d)) =
-            (&request.format, &request.disposition)
-            && d.as_str() == "INLINE"
+        if matches!(
+            request.format,
+            Some(ResultFormat::ArrowStream | ResultFormat::Csv)
+        ) && matches!(request.disposition, None | Some(Disposition::Inline))
         {
             return Err(Error::InvalidArgument(
-                "ARROW_STREAM and CSV results need disposition EXTERNAL_LINKS; INLINE only \
-                 supports JSON_ARRAY"
+                "ARROW_STREAM and CSV results need disposition EXTERNAL_LINKS (the default, \
+                 INLINE, only supports JSON_ARRAY); add .with_disposition(Disposition::ExternalLinks)"
                     .to_owned(),
             ));
         }
