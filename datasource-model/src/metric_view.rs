@@ -45,7 +45,7 @@ pub(crate) struct JoinDef {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) using: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) joins: Vec<JoinDef>,
+    pub(crate) joins: Vec<Self>,
     #[serde(flatten)]
     pub(crate) extra: Map<String, Value>,
 }

@@ -225,12 +225,12 @@ pub enum Filter {
     /// All must hold.
     And {
         /// The filters.
-        and: Vec<Filter>,
+        and: Vec<Self>,
     },
     /// At least one must hold.
     Or {
         /// The filters.
-        or: Vec<Filter>,
+        or: Vec<Self>,
     },
 }
 

@@ -103,9 +103,9 @@ impl MemberRef<'_> {
 #[non_exhaustive]
 pub enum Predicate<'a> {
     /// All hold.
-    And(Vec<Predicate<'a>>),
+    And(Vec<Self>),
     /// Any holds.
-    Or(Vec<Predicate<'a>>),
+    Or(Vec<Self>),
     /// One comparison.
     Compare {
         /// The member.
