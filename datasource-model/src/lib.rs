@@ -4,3 +4,5 @@
 //! dimensions, query structurally or in natural language, run SQL), its Databricks, Snowflake,
 //! BigQuery and embedded local providers, one conformance suite, and the Kubernetes `DataSource`
 //! resource with its reconcile logic.
+
+pub mod kubernetes;
