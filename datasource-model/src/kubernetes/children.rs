@@ -171,9 +171,15 @@ impl<'a> Valid<'a> {
             }
             _ => {
                 args.push(format!("--config={config_path}"));
+                if !models.is_empty() {
+                    args.push(format!("--models={}", models.join(",")));
+                }
                 DATASOURCE_SERVER
             }
         };
+        if !self.tools.is_empty() {
+            args.push(format!("--tools={}", self.tools.join(",")));
+        }
         args.push(format!("--transport={}", self.transport.as_str()));
         if self.transport == Transport::Http {
             args.push(format!("--port={HTTP_PORT}"));
@@ -198,7 +204,7 @@ impl<'a> Valid<'a> {
     }
 
     /// The provider config file for `datasource-mcp-server --config`.
-    fn config_document(&self, models: &[String]) -> Value {
+    fn config_document(&self) -> Value {
         let provider = self.provider.label();
         let mut block = serde_json::Map::new();
         match &self.conn {
@@ -243,15 +249,11 @@ impl<'a> Valid<'a> {
             }
             Conn::Databricks { .. } => {}
         }
-        let mut doc = json!({ "provider": provider, provider: block });
-        if let (false, Some(obj)) = (models.is_empty(), doc.as_object_mut()) {
-            obj.insert("models".into(), json!(models));
-        }
-        doc
+        json!({ "provider": provider, provider: block })
     }
 
-    fn config_map(&self, models: &[String]) -> Value {
-        let document = serde_saphyr::to_string(&self.config_document(models)).unwrap_or_default();
+    fn config_map(&self) -> Value {
+        let document = serde_saphyr::to_string(&self.config_document()).unwrap_or_default();
         json!({
             "apiVersion": "v1",
             "kind": "ConfigMap",
@@ -463,7 +465,7 @@ impl<'a> Valid<'a> {
     pub(crate) fn manifests(&self, models: &[String]) -> Vec<Value> {
         let mut out = Vec::new();
         if self.uses_config_file() && self.kind != ToolServerKind::ToolServer {
-            out.push(self.config_map(models));
+            out.push(self.config_map());
         }
         match self.kind {
             ToolServerKind::McpServer => out.push(self.mcp_server(models)),

@@ -436,7 +436,8 @@ pub struct ToolServerOptions {
     /// `ToolServer` always uses stdio.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<Transport>,
-    /// Tool allowlist, used for the Agent `toolNames` entry (empty: every read tool).
+    /// Tool allowlist: passed to the server as `--tools` and used for the Agent `toolNames`
+    /// entry (empty: every tool the server offers; the Agent entry lists the read tools).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<String>,
     /// Read-only mode (default `true`); `false` passes `--allow-writes` to the server.
