@@ -1,1 +1,78 @@
-//! A typed Databricks REST client (core being written).
+//! A typed Databricks REST client that behaves like the official SDKs — and is safer where they
+//! are weak.
+//!
+//! - **Config** like every SDK: explicit values, then `DATABRICKS_*` variables, then
+//!   `~/.databrickscfg` profiles ([`Config::from_env`], [`Config::builder`]); a clear error when
+//!   two auth methods are configured at once; HTTPS required except for loopback hosts.
+//! - **Auth**: personal access tokens and OAuth M2M (cached, refreshed early, single flight),
+//!   or any [`CredentialsProvider`] of your own. Secrets never appear in `Debug`, errors or logs.
+//! - **Retries** ([`RetryConfig`]): 429/503 always, honouring `Retry-After`; 5xx and timeouts
+//!   only for idempotent requests, so a retried `POST` never runs a job twice.
+//! - **Errors** ([`Error`]) keep status, `error_code`, message and request id, with predicates
+//!   such as [`Error::is_not_found`].
+//! - **Pagination** as [`futures::Stream`]s ([`pagination`]) and **waiters** ([`wait`]).
+//! - **Escape hatch**: [`WorkspaceClient::get`] / [`post`](WorkspaceClient::post) reach any
+//!   endpoint with the same auth, retries and errors.
+//!
+//! # Configure and call
+//!
+//! ```no_run
+//! use databricks_client::{Config, RetryConfig, WorkspaceClient};
+//! use std::time::Duration;
+//!
+//! # async fn run() -> databricks_client::Result<()> {
+//! // From DATABRICKS_HOST + DATABRICKS_TOKEN, or a profile of ~/.databrickscfg:
+//! let client = WorkspaceClient::from_env()?;
+//!
+//! // Or explicitly:
+//! let config = Config::builder()
+//!     .host("https://dbc-1234.cloud.databricks.com")
+//!     .client_id("6f1c…")
+//!     .client_secret("dose…")
+//!     .retry_config(RetryConfig::default().with_retry_timeout(Duration::from_secs(60)))
+//!     .build()?;
+//! let client = WorkspaceClient::new(config)?;
+//!
+//! let me: serde_json::Value = client.get("/api/2.0/preview/scim/v2/Me").send_json().await?;
+//! println!("hello, {}", me["userName"]);
+//! # Ok(()) }
+//! ```
+//!
+//! # Errors
+//!
+//! ```no_run
+//! # async fn run(client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
+//! match client.get("/api/2.2/jobs/get").query(&[("job_id", "42")]).send_json::<serde_json::Value>().await {
+//!     Ok(job) => println!("{}", job["settings"]["name"]),
+//!     Err(e) if e.is_not_found() => println!("no such job"),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(()) }
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs)]
+
+mod auth;
+mod client;
+mod config;
+mod error;
+pub mod pagination;
+pub mod wait;
+
+mod api;
+pub mod models;
+
+pub use auth::{CredentialsProvider, OAuthM2mCredentials, PatCredentials};
+pub use client::{
+    BackoffConfig, RequestBuilder, Response, ResponseHead, RetryConfig, WorkspaceClient,
+};
+pub use config::{
+    AuthType, Config, ConfigBuilder, ConfigKey, DEFAULT_HTTP_TIMEOUT, UnknownConfigKey,
+};
+pub use error::{ApiError, Error, ErrorKind, Result, TransportErrorKind};
+
+/// HTTP types used in this crate's API (re-exported from `reqwest`).
+pub mod http {
+    pub use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    pub use reqwest::{Method, StatusCode};
+}

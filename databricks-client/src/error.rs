@@ -1,0 +1,607 @@
+//! The crate's error type.
+//!
+//! Every fallible call returns [`Result<T>`](crate::Result). API failures keep what the server
+//! said ([`ApiError`]: HTTP status, `error_code`, message, request id, `Retry-After`, details) and
+//! are classified once, in [`ApiError::kind`], so callers ask predicates such as
+//! [`Error::is_not_found`] instead of matching on status codes.
+//!
+//! # Troubleshooting
+//!
+//! - `Unauthenticated` (401): the token or client secret is wrong or expired; check
+//!   `DATABRICKS_TOKEN` / `DATABRICKS_CLIENT_SECRET` or the profile in `~/.databrickscfg`.
+//! - `PermissionDenied` (403): the identity lacks a grant (e.g. `CAN USE` on a warehouse); a
+//!   `PRIVATE_LINK_VALIDATION_ERROR` means the workspace is only reachable over Private Link.
+//! - `Config`: the message names the setting to change.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// A `Result` alias with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Errors returned by the client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The workspace answered with an error status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+
+    /// The configuration is incomplete or contradictory. The message names the fix.
+    #[error("invalid Databricks configuration: {0}")]
+    Config(String),
+
+    /// Credentials could not be obtained (e.g. the OAuth token endpoint refused the client).
+    #[error("authentication failed ({auth_type}): {message}")]
+    Auth {
+        /// The auth strategy that failed, e.g. `oauth-m2m`.
+        auth_type: String,
+        /// What went wrong and how to fix it.
+        message: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<Box<Self>>,
+    },
+
+    /// The request could not be sent or its response not read (DNS, connect, TLS, timeout).
+    #[error("{method} {path}: {kind}: {source}")]
+    Transport {
+        /// HTTP method of the failed request.
+        method: String,
+        /// Path of the failed request (no query string: it may hold ids only, but we keep logs lean).
+        path: String,
+        /// What kind of transport failure this was.
+        kind: TransportErrorKind,
+        /// The underlying reqwest error (its URL is stripped).
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// A response body could not be decoded into the expected type.
+    #[error(
+        "{method} {path}: could not decode the response at `{json_path}`: {message} (body starts with: {excerpt:?})"
+    )]
+    Decode {
+        /// HTTP method of the request.
+        method: String,
+        /// Path of the request.
+        path: String,
+        /// JSON path of the value that failed to decode (`.` for the root).
+        json_path: String,
+        /// The decoder's message.
+        message: String,
+        /// The first bytes of the body, for diagnosis.
+        excerpt: String,
+    },
+
+    /// An argument given by the caller is invalid; nothing was sent.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    /// A waiter gave up before the operation reached a terminal state.
+    #[error("timed out after {elapsed:?} waiting for {what}{}", last_state.as_deref().map(|s| format!("; last state: {s}")).unwrap_or_default())]
+    WaitTimeout {
+        /// What was awaited, e.g. `run 42 to terminate`.
+        what: String,
+        /// How long the waiter waited.
+        elapsed: Duration,
+        /// The last observed state, rendered for humans.
+        last_state: Option<String>,
+    },
+
+    /// A long-running operation reached a failure state.
+    #[error("{what} failed: {message}")]
+    OperationFailed {
+        /// What was awaited.
+        what: String,
+        /// The server's explanation (e.g. `state_message`).
+        message: String,
+    },
+}
+
+/// The kind of a [`Error::Transport`] failure, which decides whether it may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be established: the request was never processed.
+    Connect,
+    /// The attempt timed out after the request may have reached the server.
+    Timeout,
+    /// The response body could not be read.
+    Body,
+    /// Anything else (e.g. a redirect loop or a malformed request).
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "could not connect",
+            Self::Timeout => "timed out",
+            Self::Body => "could not read the response body",
+            Self::Other => "request failed",
+        })
+    }
+}
+
+/// The semantic class of an API error, derived from `error_code` first, then the HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// 400 `BAD_REQUEST` and unclassified 4xx.
+    BadRequest,
+    /// `INVALID_PARAMETER_VALUE`.
+    InvalidParameterValue,
+    /// `INVALID_STATE`.
+    InvalidState,
+    /// 401.
+    Unauthenticated,
+    /// 403.
+    PermissionDenied,
+    /// 404, `RESOURCE_DOES_NOT_EXIST`, `NOT_FOUND` and the "does not exist" 400s of
+    /// `clusters/get`, `jobs/get` and `jobs/runs/get`.
+    NotFound,
+    /// 409 and `ABORTED`.
+    ResourceConflict,
+    /// `ALREADY_EXISTS`, `RESOURCE_ALREADY_EXISTS`.
+    AlreadyExists,
+    /// 429, `RESOURCE_EXHAUSTED`, `REQUEST_LIMIT_EXCEEDED`.
+    TooManyRequests,
+    /// 499.
+    Cancelled,
+    /// 500, `INTERNAL_ERROR`, `UNKNOWN`, `DATA_LOSS`.
+    InternalError,
+    /// 501.
+    NotImplemented,
+    /// 503, `TEMPORARILY_UNAVAILABLE`.
+    TemporarilyUnavailable,
+    /// 504, `DEADLINE_EXCEEDED`.
+    DeadlineExceeded,
+    /// 502 and other statuses.
+    Unknown,
+}
+
+/// An error answer from the Databricks REST API.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// HTTP status code.
+    pub status: u16,
+    /// The API's `error_code` (e.g. `RESOURCE_DOES_NOT_EXIST`), when it sent one.
+    pub error_code: Option<String>,
+    /// The API's message, or a short excerpt of a non-JSON body.
+    pub message: String,
+    /// The request id from the `RequestInfo` detail or the `x-request-id` header.
+    pub request_id: Option<String>,
+    /// The delay the server asked for with `Retry-After`.
+    pub retry_after: Option<Duration>,
+    /// The `details` array, kept raw (google.rpc-style objects discriminated by `@type`).
+    pub details: Vec<Value>,
+    /// HTTP method of the request.
+    pub method: String,
+    /// Path of the request.
+    pub path: String,
+    kind: ErrorKind,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: HTTP {}", self.method, self.path, self.status)?;
+        if let Some(code) = &self.error_code {
+            write!(f, " {code}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        if let Some(hint) = self.hint() {
+            write!(f, ". {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ApiError {
+    /// Builds an API error and classifies it.
+    pub fn new(
+        method: impl Into<String>,
+        path: impl Into<String>,
+        status: u16,
+        error_code: Option<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        let mut err = Self {
+            status,
+            error_code,
+            message: message.into(),
+            request_id: None,
+            retry_after: None,
+            details: Vec::new(),
+            method: method.into(),
+            path: path.into(),
+            kind: ErrorKind::Unknown,
+        };
+        err.kind = classify(&err);
+        err
+    }
+
+    /// Sets the request id.
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    /// Sets the `Retry-After` delay.
+    pub fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
+
+    /// Sets the raw `details`.
+    pub fn with_details(mut self, details: Vec<Value>) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// The semantic class of this error.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Whether sending the same request again may succeed without any change: 429, 503 and the
+    /// transient worker-environment messages the official SDKs retry. 500/502/504 are retried by
+    /// the client only for idempotent requests; this predicate does not say yes for them.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::TooManyRequests | ErrorKind::TemporarilyUnavailable
+        ) || self.status == 429
+            || self.status == 503
+            || is_transient_message(&self.message)
+    }
+
+    fn hint(&self) -> Option<&'static str> {
+        match self.kind {
+            ErrorKind::Unauthenticated => Some(
+                "Check the token or client secret (DATABRICKS_TOKEN, DATABRICKS_CLIENT_ID/SECRET or the profile in ~/.databrickscfg)",
+            ),
+            ErrorKind::PermissionDenied
+                if self.error_code.as_deref() == Some("PRIVATE_LINK_VALIDATION_ERROR") =>
+            {
+                Some(
+                    "The workspace only accepts requests over Private Link; run from a network that can reach it",
+                )
+            }
+            ErrorKind::PermissionDenied => {
+                Some("Ask a workspace admin to grant this identity access to the resource")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Transient messages the official SDKs retry regardless of status (databricks-api.md §2.3).
+pub(crate) fn is_transient_message(message: &str) -> bool {
+    const PATTERNS: &[&str] = &[
+        "com.databricks.backend.manager.util.UnknownWorkerEnvironmentException",
+        "does not have any associated worker environments",
+        "There is no worker environment with id",
+        "Unknown worker environment",
+        "ClusterNotReadyException",
+        "RPC token bucket limit has been exceeded",
+        "Please try again later or try a faster operation.",
+    ];
+    PATTERNS.iter().any(|p| message.contains(p))
+}
+
+/// The single place where statuses and error codes become semantic kinds.
+fn classify(err: &ApiError) -> ErrorKind {
+    if is_does_not_exist_override(err) {
+        return ErrorKind::NotFound;
+    }
+    if let Some(code) = err.error_code.as_deref() {
+        let by_code = match code {
+            "INVALID_PARAMETER_VALUE" => Some(ErrorKind::InvalidParameterValue),
+            "INVALID_STATE" => Some(ErrorKind::InvalidState),
+            "RESOURCE_DOES_NOT_EXIST" | "NOT_FOUND" => Some(ErrorKind::NotFound),
+            "PERMISSION_DENIED" | "PRIVATE_LINK_VALIDATION_ERROR" => {
+                Some(ErrorKind::PermissionDenied)
+            }
+            "UNAUTHENTICATED" => Some(ErrorKind::Unauthenticated),
+            "ABORTED" => Some(ErrorKind::ResourceConflict),
+            "ALREADY_EXISTS" | "RESOURCE_ALREADY_EXISTS" => Some(ErrorKind::AlreadyExists),
+            "RESOURCE_EXHAUSTED" | "REQUEST_LIMIT_EXCEEDED" => Some(ErrorKind::TooManyRequests),
+            "CANCELLED" => Some(ErrorKind::Cancelled),
+            "UNKNOWN" | "DATA_LOSS" | "INTERNAL_ERROR" => Some(ErrorKind::InternalError),
+            "TEMPORARILY_UNAVAILABLE" => Some(ErrorKind::TemporarilyUnavailable),
+            "DEADLINE_EXCEEDED" => Some(ErrorKind::DeadlineExceeded),
+            "BAD_REQUEST" => Some(ErrorKind::BadRequest),
+            _ => None,
+        };
+        if let Some(kind) = by_code {
+            return kind;
+        }
+    }
+    match err.status {
+        400 => ErrorKind::BadRequest,
+        401 => ErrorKind::Unauthenticated,
+        403 => ErrorKind::PermissionDenied,
+        404 => ErrorKind::NotFound,
+        409 => ErrorKind::ResourceConflict,
+        429 => ErrorKind::TooManyRequests,
+        499 => ErrorKind::Cancelled,
+        500 => ErrorKind::InternalError,
+        501 => ErrorKind::NotImplemented,
+        503 => ErrorKind::TemporarilyUnavailable,
+        504 => ErrorKind::DeadlineExceeded,
+        405..=428 => ErrorKind::BadRequest,
+        _ => ErrorKind::Unknown,
+    }
+}
+
+/// The three `GET` endpoints that answer 400 `INVALID_PARAMETER_VALUE` for a missing resource.
+fn is_does_not_exist_override(err: &ApiError) -> bool {
+    if err.status != 400
+        || err.method != "GET"
+        || err.error_code.as_deref() != Some("INVALID_PARAMETER_VALUE")
+    {
+        return false;
+    }
+    let path = err.path.as_str();
+    let versioned = |suffix: &str| {
+        path.strip_prefix("/api/")
+            .and_then(|rest| rest.split_once('/'))
+            .is_some_and(|(version, rest)| version.starts_with("2.") && rest == suffix)
+    };
+    let msg = err.message.as_str();
+    (versioned("clusters/get") && msg.starts_with("Cluster ") && msg.contains(" does not exist"))
+        || (versioned("jobs/get") && msg.starts_with("Job ") && msg.contains(" does not exist"))
+        || (versioned("jobs/runs/get")
+            && ((msg.starts_with("Run ") && msg.contains(" does not exist"))
+                || (msg.starts_with("Run: ")
+                    && msg.contains(" in job: ")
+                    && msg.contains("doesn't exist"))))
+}
+
+impl Error {
+    /// The API error, if this is one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(e) => Some(e),
+            Self::Auth {
+                source: Some(s), ..
+            } => s.api_error(),
+            _ => None,
+        }
+    }
+
+    /// The semantic kind of an API error.
+    pub fn kind(&self) -> Option<ErrorKind> {
+        self.api_error().map(ApiError::kind)
+    }
+
+    /// The HTTP status of an API error.
+    pub fn status(&self) -> Option<u16> {
+        self.api_error().map(|e| e.status)
+    }
+
+    /// The API's `error_code`, if any.
+    pub fn error_code(&self) -> Option<&str> {
+        self.api_error().and_then(|e| e.error_code.as_deref())
+    }
+
+    /// The request id the server reported, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.api_error().and_then(|e| e.request_id.as_deref())
+    }
+
+    /// The resource does not exist (404, `RESOURCE_DOES_NOT_EXIST`, or the "does not exist"
+    /// 400s of `clusters/get`, `jobs/get`, `jobs/runs/get`).
+    pub fn is_not_found(&self) -> bool {
+        self.kind() == Some(ErrorKind::NotFound)
+    }
+
+    /// The identity is not allowed to do this (403).
+    pub fn is_permission_denied(&self) -> bool {
+        self.kind() == Some(ErrorKind::PermissionDenied)
+    }
+
+    /// The credentials were rejected (401), or could not be obtained at all.
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(self, Self::Auth { .. }) || self.kind() == Some(ErrorKind::Unauthenticated)
+    }
+
+    /// The resource already exists.
+    pub fn is_already_exists(&self) -> bool {
+        self.kind() == Some(ErrorKind::AlreadyExists)
+    }
+
+    /// The request conflicts with the resource's state (409, `ABORTED`, or already exists).
+    pub fn is_resource_conflict(&self) -> bool {
+        matches!(
+            self.kind(),
+            Some(ErrorKind::ResourceConflict | ErrorKind::AlreadyExists)
+        )
+    }
+
+    /// A parameter was rejected (`INVALID_PARAMETER_VALUE`, `BAD_REQUEST`, or
+    /// [`Error::InvalidArgument`]).
+    pub fn is_invalid_parameter(&self) -> bool {
+        matches!(self, Self::InvalidArgument(_))
+            || matches!(
+                self.kind(),
+                Some(ErrorKind::InvalidParameterValue | ErrorKind::BadRequest)
+            )
+    }
+
+    /// The server is rate limiting (429).
+    pub fn is_rate_limited(&self) -> bool {
+        self.kind() == Some(ErrorKind::TooManyRequests)
+    }
+
+    /// A waiter or an attempt timed out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self,
+            Self::WaitTimeout { .. }
+                | Self::Transport {
+                    kind: TransportErrorKind::Timeout,
+                    ..
+                }
+        ) || self.kind() == Some(ErrorKind::DeadlineExceeded)
+    }
+
+    /// Whether trying the same call again later may succeed: rate limits, temporary
+    /// unavailability, transient server messages, connection failures and timeouts.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Api(e) => e.is_retryable(),
+            Self::Transport { kind, .. } => {
+                matches!(
+                    kind,
+                    TransportErrorKind::Connect | TransportErrorKind::Timeout
+                )
+            }
+            Self::Auth {
+                source: Some(s), ..
+            } => s.is_retryable(),
+            Self::WaitTimeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The delay the server asked for, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(|e| e.retry_after)
+    }
+
+    pub(crate) fn transport(method: &str, path: &str, source: reqwest::Error) -> Self {
+        let kind = if source.is_connect() {
+            TransportErrorKind::Connect
+        } else if source.is_timeout() {
+            TransportErrorKind::Timeout
+        } else if source.is_body() || source.is_decode() {
+            TransportErrorKind::Body
+        } else {
+            TransportErrorKind::Other
+        };
+        Self::Transport {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            kind,
+            source: source.without_url(),
+        }
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Self::Api(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(method: &str, path: &str, status: u16, code: Option<&str>, msg: &str) -> ApiError {
+        ApiError::new(method, path, status, code.map(str::to_owned), msg)
+    }
+
+    #[test]
+    fn error_code_wins_over_status() {
+        let e = api(
+            "GET",
+            "/api/2.1/unity-catalog/tables/x",
+            400,
+            Some("RESOURCE_DOES_NOT_EXIST"),
+            "no",
+        );
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        let e = api("POST", "/x", 400, Some("RESOURCE_ALREADY_EXISTS"), "dup");
+        assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn does_not_exist_overrides() {
+        let cases = [
+            ("/api/2.1/clusters/get", "Cluster 0123-abc does not exist"),
+            ("/api/2.0/clusters/get", "Cluster 0123-abc does not exist"),
+            ("/api/2.2/jobs/get", "Job 42 does not exist."),
+            ("/api/2.2/jobs/runs/get", "Run 7 does not exist."),
+            ("/api/2.1/jobs/runs/get", "Run: 7 in job: 3 doesn't exist"),
+        ];
+        for (path, msg) in cases {
+            let e: Error = api("GET", path, 400, Some("INVALID_PARAMETER_VALUE"), msg).into();
+            assert!(e.is_not_found(), "{path}: {msg}");
+        }
+        // Same code on another path, or another message, stays an invalid parameter.
+        let e: Error = api(
+            "GET",
+            "/api/2.2/jobs/list",
+            400,
+            Some("INVALID_PARAMETER_VALUE"),
+            "Job 1 does not exist",
+        )
+        .into();
+        assert!(!e.is_not_found());
+        assert!(e.is_invalid_parameter());
+        let e: Error = api(
+            "GET",
+            "/api/2.2/jobs/get",
+            400,
+            Some("INVALID_PARAMETER_VALUE"),
+            "job_id must be positive",
+        )
+        .into();
+        assert!(!e.is_not_found());
+    }
+
+    #[test]
+    fn status_fallbacks() {
+        assert_eq!(
+            api("GET", "/", 401, None, "").kind(),
+            ErrorKind::Unauthenticated
+        );
+        assert_eq!(
+            api("GET", "/", 403, None, "").kind(),
+            ErrorKind::PermissionDenied
+        );
+        assert_eq!(api("GET", "/", 404, None, "").kind(), ErrorKind::NotFound);
+        assert_eq!(
+            api("GET", "/", 409, None, "").kind(),
+            ErrorKind::ResourceConflict
+        );
+        assert_eq!(
+            api("GET", "/", 429, None, "").kind(),
+            ErrorKind::TooManyRequests
+        );
+        assert_eq!(
+            api("GET", "/", 503, None, "").kind(),
+            ErrorKind::TemporarilyUnavailable
+        );
+        assert_eq!(api("GET", "/", 502, None, "").kind(), ErrorKind::Unknown);
+        assert!(api("GET", "/", 429, None, "").is_retryable());
+        assert!(!api("GET", "/", 500, None, "boom").is_retryable());
+        assert!(api("POST", "/", 400, None, "ClusterNotReadyException: wait").is_retryable());
+    }
+
+    #[test]
+    fn display_names_request_id_and_fix() {
+        let e = api(
+            "GET",
+            "/api/2.0/x",
+            401,
+            Some("UNAUTHENTICATED"),
+            "bad token",
+        )
+        .with_request_id(Some("req-1".into()));
+        let s = e.to_string();
+        assert!(s.contains("req-1"), "{s}");
+        assert!(s.contains("DATABRICKS_TOKEN"), "{s}");
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests of the client core: config, auth, retries, errors, pagination, waiters.
+
+mod auth;
+mod config;
+mod errors;
+mod pagination;
+mod requests;
+mod retry;
+mod support;
+mod wait;
