@@ -93,6 +93,7 @@ mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
+pub mod kubernetes;
 #[cfg(feature = "local")]
 mod local;
 mod metric_view;
