@@ -59,8 +59,7 @@ mod error;
 pub mod pagination;
 pub mod wait;
 
-mod api;
-pub use api::*;
+pub mod api;
 pub mod models;
 
 pub use auth::{CredentialsProvider, OAuthM2mCredentials, PatCredentials};
