@@ -11,8 +11,8 @@ use crate::models::clusters::{
     ClusterDetails, ClusterState, ListClustersRequest, NodeType, SparkVersion,
 };
 use crate::pagination::{Page, token_pages};
-use crate::wait::{PollOptions, Progress, poll_until};
-use crate::{Result, WorkspaceClient};
+use crate::wait::{PollOptions, Progress, WaitError, poll_until};
+use crate::{Error, Result, WorkspaceClient};
 
 const CLUSTERS: &str = "/api/2.1/clusters";
 
@@ -243,12 +243,24 @@ impl ClustersApi {
                 }
             }
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            WaitError::TimedOut {
+                what,
+                elapsed,
+                last,
+            } => Error::WaitTimeout {
+                what,
+                elapsed,
+                last_state: last.and_then(|d| d.state).map(|s| s.as_str().to_owned()),
+            },
+            other => other.into(),
+        })?;
         Ok(details)
     }
 }
 
-fn is_invalid_state(err: &crate::Error) -> bool {
+fn is_invalid_state(err: &Error) -> bool {
     err.error_code() == Some("INVALID_STATE")
 }
 

@@ -121,11 +121,15 @@ impl DbfsApi {
                 if resp.bytes_read <= 0 {
                     return Ok(None);
                 }
-                let data = BASE64.decode(resp.data.as_bytes()).map_err(|e| {
-                    Error::InvalidArgument(format!(
-                        "dbfs read of {path} at {offset}: the server sent data that is not valid base64 ({e})"
-                    ))
-                })?;
+                let data = BASE64
+                    .decode(resp.data.as_bytes())
+                    .map_err(|e| Error::Decode {
+                        method: "GET".to_owned(),
+                        path: format!("{DBFS}/read?path={path}&offset={offset}"),
+                        json_path: "data".to_owned(),
+                        message: format!("not valid base64 ({e})"),
+                        excerpt: resp.data.chars().take(64).collect(),
+                    })?;
                 let next = offset + data.len() as u64;
                 Ok(Some((Bytes::from(data), Some(next))))
             }

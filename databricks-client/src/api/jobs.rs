@@ -9,8 +9,8 @@ use crate::models::jobs::{
     RunOutput, RunResult, SubmitRunRequest,
 };
 use crate::pagination::{Page, merge_array_pages, token_pages};
-use crate::wait::{PollOptions, Progress, poll_until};
-use crate::{Result, WorkspaceClient};
+use crate::wait::{PollOptions, Progress, WaitError, poll_until};
+use crate::{Error, Result, WorkspaceClient};
 
 const JOBS: &str = "/api/2.2/jobs";
 
@@ -384,15 +384,34 @@ impl JobsApi {
                 Ok(Progress::Pending(run))
             }
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            WaitError::TimedOut {
+                what,
+                elapsed,
+                last,
+            } => Error::WaitTimeout {
+                what,
+                elapsed,
+                last_state: last.as_ref().map(run_state_summary),
+            },
+            other => other.into(),
+        })?;
         Ok(RunResult::from(run))
     }
+}
+
+/// A short description of a run's state for timeout errors.
+fn run_state_summary(run: &Run) -> String {
+    let status = run.status_state().map_or("-", |s| s.as_str());
+    let legacy = run.life_cycle_state().map_or("-", |s| s.as_str());
+    format!("status.state {status}, state.life_cycle_state {legacy}")
 }
 
 /// Decodes a merged response, naming the JSON path of a value that does not fit.
 fn decode<T: serde::de::DeserializeOwned>(path: &str, value: Value) -> Result<T> {
     let excerpt: String = value.to_string().chars().take(200).collect();
-    serde_path_to_error::deserialize(value).map_err(|e| crate::Error::Decode {
+    serde_path_to_error::deserialize(value).map_err(|e| Error::Decode {
         method: "GET".to_owned(),
         path: path.to_owned(),
         json_path: e.path().to_string(),

@@ -142,10 +142,12 @@ impl WorkspaceApi {
             .send_json()
             .await?;
         let content = match resp.content {
-            Some(b64) => BASE64.decode(b64.as_bytes()).map_err(|e| {
-                Error::InvalidArgument(format!(
-                    "workspace export of {path}: the server sent content that is not valid base64 ({e})"
-                ))
+            Some(b64) => BASE64.decode(b64.as_bytes()).map_err(|e| Error::Decode {
+                method: "GET".to_owned(),
+                path: format!("{WORKSPACE}/export"),
+                json_path: "content".to_owned(),
+                message: format!("not valid base64 ({e})"),
+                excerpt: b64.chars().take(64).collect(),
             })?,
             None => Vec::new(),
         };

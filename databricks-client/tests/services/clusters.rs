@@ -284,3 +284,21 @@ async fn ensure_running_fails_on_error_and_after_grace() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn ensure_running_times_out_with_last_state() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/clusters/get"))
+        .respond_with(ok_json(cluster("PENDING")))
+        .mount(&server)
+        .await;
+    let opts = fast_poll().with_timeout(Duration::from_millis(100));
+    let err = client(&server)
+        .clusters()
+        .ensure_running("0101-123456-abcdef", &opts)
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("last state: PENDING"), "{message}");
+}

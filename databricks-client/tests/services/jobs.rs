@@ -455,7 +455,13 @@ async fn wait_for_run_times_out() {
         .wait_for_run(8, &opts)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("8"), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("job run 8"), "{message}");
+    assert!(message.contains("status.state RUNNING"), "{message}");
+    assert!(
+        !message.contains("run_id"),
+        "compact state, not a Debug dump: {message}"
+    );
 }
 
 #[tokio::test]
@@ -487,4 +493,19 @@ async fn get_run_of_for_each_task_pages_iterations_only() {
         run.iterations.iter().map(|t| t.run_id).collect::<Vec<_>>(),
         vec![31, 32]
     );
+}
+
+#[tokio::test]
+async fn get_unknown_run_is_not_found() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.2/jobs/runs/get"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error_code": "INVALID_PARAMETER_VALUE",
+            "message": "Run 123 does not exist."
+        })))
+        .mount(&server)
+        .await;
+    let err = client(&server).jobs().get_run(123).await.unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
 }
