@@ -2,7 +2,9 @@
 //!
 //! Unlike the official SDKs, [`GenieApi::wait_for_message`] treats `COMPLETED`, `FAILED`,
 //! `CANCELLED` and `QUERY_RESULT_EXPIRED` all as terminal, so a cancelled conversation returns at
-//! once instead of spinning until the timeout.
+//! once, as a typed [`Error::Genie`], instead of spinning until the timeout. The SQL behind a
+//! query attachment is a statement: its failures are [`Error::Statement`], as in
+//! [`StatementsApi`](super::statements::StatementsApi).
 
 use std::time::Duration;
 
@@ -10,11 +12,12 @@ use serde::{Deserialize, Serialize};
 
 use super::statements::{ResultStream, require, segment, wait_error};
 use crate::models::{
-    GenieMessage, GenieMessageStatus, GenieQueryResult, GenieSpace, GenieStartConversationResponse,
+    GenieConversation, GenieMessage, GenieMessageStatus, GenieQueryResult, GenieSpace,
+    GenieStartConversationResponse,
 };
 use crate::pagination::Page;
 use crate::wait::{PollOptions, Progress, poll_until};
-use crate::{Error, Result, WorkspaceClient};
+use crate::{Error, GenieError, Result, WorkspaceClient};
 
 const BASE: &str = "/api/2.0/genie/spaces";
 
@@ -62,6 +65,22 @@ struct SpacesPage {
     next_page_token: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct ConversationsPage {
+    #[serde(default)]
+    conversations: Vec<GenieConversation>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MessagesPage {
+    #[serde(default)]
+    messages: Vec<GenieMessage>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
 #[derive(Serialize)]
 struct Content<'a> {
     content: &'a str,
@@ -105,6 +124,69 @@ impl GenieApi {
             .get(format!("{BASE}/{}", segment(space_id)))
             .send_json()
             .await
+    }
+
+    /// One page of a space's conversations (`include_all` lists other users' too, for space
+    /// managers).
+    ///
+    /// ```no_run
+    /// # async fn run(client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
+    /// let page = client.genie().list_conversations("space-1", Some(20), None, false).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_conversations(
+        &self,
+        space_id: &str,
+        page_size: Option<u32>,
+        page_token: Option<&str>,
+        include_all: bool,
+    ) -> Result<Page<GenieConversation>> {
+        require("space_id", space_id)?;
+        let mut req = self
+            .client
+            .get(format!("{BASE}/{}/conversations", segment(space_id)));
+        if let Some(n) = page_size {
+            req = req.query_pair("page_size", n);
+        }
+        if let Some(t) = page_token {
+            req = req.query_pair("page_token", t);
+        }
+        if include_all {
+            req = req.query_pair("include_all", "true");
+        }
+        let page: ConversationsPage = req.send_json().await?;
+        Ok(Page::new(page.conversations, page.next_page_token))
+    }
+
+    /// One page of a conversation's messages.
+    ///
+    /// ```no_run
+    /// # async fn run(client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
+    /// let page = client.genie().list_messages("space-1", "conv-1", None, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_messages(
+        &self,
+        space_id: &str,
+        conversation_id: &str,
+        page_size: Option<u32>,
+        page_token: Option<&str>,
+    ) -> Result<Page<GenieMessage>> {
+        require("space_id", space_id)?;
+        require("conversation_id", conversation_id)?;
+        let mut req = self.client.get(format!(
+            "{BASE}/{}/conversations/{}/messages",
+            segment(space_id),
+            segment(conversation_id)
+        ));
+        if let Some(n) = page_size {
+            req = req.query_pair("page_size", n);
+        }
+        if let Some(t) = page_token {
+            req = req.query_pair("page_token", t);
+        }
+        let page: MessagesPage = req.send_json().await?;
+        Ok(Page::new(page.messages, page.next_page_token))
     }
 
     /// Starts a conversation with a first question.
@@ -175,9 +257,9 @@ impl GenieApi {
     }
 
     /// Polls a message until it is terminal. `COMPLETED` returns the message; `FAILED`,
-    /// `CANCELLED` and `QUERY_RESULT_EXPIRED` return [`Error::OperationFailed`] at once with
-    /// the status and the server's error text (for `QUERY_RESULT_EXPIRED`, re-run the query
-    /// with [`execute_query`](Self::execute_query)).
+    /// `CANCELLED` and `QUERY_RESULT_EXPIRED` return [`Error::Genie`] at once: a
+    /// [`GenieError`] with the status, the server's `error.type` and error text (for
+    /// `QUERY_RESULT_EXPIRED`, re-run the query with [`execute_query`](Self::execute_query)).
     ///
     /// ```no_run
     /// # async fn run(client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
@@ -194,27 +276,14 @@ impl GenieApi {
         poll: &PollOptions,
     ) -> Result<GenieMessage> {
         let what = format!("Genie message {message_id}");
-        poll_until(poll, &what, || async {
+        let msg = poll_until(poll, &what, || async {
             let msg = self
                 .get_message(space_id, conversation_id, message_id)
                 .await?;
-            Ok(match msg.status.clone() {
-                Some(GenieMessageStatus::Completed) => Progress::Ready(msg),
-                Some(status) if status.is_terminal() => {
-                    let mut message = status.to_string();
-                    if let Some(err) = msg.error.as_ref().and_then(|e| e.error.as_deref()) {
-                        message.push_str(": ");
-                        message.push_str(err);
-                    }
-                    if status == GenieMessageStatus::QueryResultExpired {
-                        message.push_str(" — re-run the query with execute_query");
-                    }
-                    Progress::Failed {
-                        state: msg,
-                        message,
-                    }
-                }
-                _ => Progress::Pending(msg),
+            Ok(if msg.is_terminal() {
+                Progress::Ready(msg)
+            } else {
+                Progress::Pending(msg)
             })
         })
         .await
@@ -222,7 +291,27 @@ impl GenieApi {
             wait_error(e, |m: &GenieMessage| {
                 m.status.as_ref().map(ToString::to_string)
             })
-        })
+        })?;
+        match &msg.status {
+            Some(GenieMessageStatus::Completed) => Ok(msg),
+            Some(status) => {
+                let error = msg.error.as_ref();
+                Err(GenieError {
+                    conversation_id: msg
+                        .conversation_id
+                        .clone()
+                        .filter(|c| !c.is_empty())
+                        .unwrap_or_else(|| conversation_id.to_owned()),
+                    message_id: message_id.to_owned(),
+                    status: status.clone(),
+                    error_type: error.and_then(|e| e.type_.clone()),
+                    message: error.and_then(|e| e.error.clone()).unwrap_or_default(),
+                }
+                .into())
+            }
+            // `is_terminal` was true, so a status is present.
+            None => Ok(msg),
+        }
     }
 
     /// Asks a question in a new conversation and waits for the answer.
@@ -304,7 +393,9 @@ impl GenieApi {
     /// The rows of a query attachment, decoded like statement results
     /// ([`StatementsApi::query`](super::statements::StatementsApi::query)). Chunks after the
     /// first are fetched through the Statement Execution API with the attachment's statement
-    /// id; a statement still running is polled (up to 5 minutes) first.
+    /// id; a statement still running is polled (up to 5 minutes) first. A `FAILED`,
+    /// `CANCELED` or `CLOSED` statement is an [`Error::Statement`]; `CLOSED` means the result
+    /// expired: re-run it with [`execute_query`](Self::execute_query).
     ///
     /// ```no_run
     /// use futures::TryStreamExt;

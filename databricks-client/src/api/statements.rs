@@ -1,8 +1,9 @@
 //! SQL Statement Execution API (`/api/2.0/sql/statements`, notes §4.8).
 //!
 //! [`StatementsApi::query`] is the high-level entry point: it submits a statement, polls with
-//! backoff until a terminal state, turns `FAILED`/`CANCELED`/`CLOSED` into errors carrying the
-//! server's message, and returns a [`ResultStream`] of decoded [`Row`]s. Rows arrive in chunk
+//! backoff until a terminal state, turns `FAILED`/`CANCELED`/`CLOSED` into
+//! [`Error::Statement`] (a [`StatementError`] with the state, error code, SQLSTATE and the
+//! server's message), and returns a [`ResultStream`] of decoded [`Row`]s. Rows arrive in chunk
 //! order while up to [`QueryOptions::concurrency`] chunks download in parallel, so memory stays
 //! `O(concurrency × chunk size)` however large the result.
 //!
@@ -23,11 +24,11 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use crate::http::{HeaderName, HeaderValue, Method};
 use crate::models::decode;
 use crate::models::{
-    ExecuteStatementRequest, ExternalLink, OnWaitTimeout, ResultColumn, ResultData, ResultFormat,
-    ResultManifest, Row, StatementResponse, StatementState,
+    Disposition, ExecuteStatementRequest, ExternalLink, OnWaitTimeout, ResultColumn, ResultData,
+    ResultFormat, ResultManifest, Row, StatementResponse, StatementState,
 };
 use crate::wait::{PollOptions, Progress, WaitError, poll_until};
-use crate::{Error, Result, WorkspaceClient};
+use crate::{Error, Result, StatementError, WorkspaceClient};
 
 const BASE: &str = "/api/2.0/sql/statements";
 
@@ -181,13 +182,14 @@ impl StatementsApi {
     pub async fn execute(&self, request: &ExecuteStatementRequest) -> Result<StatementResponse> {
         require("warehouse_id", &request.warehouse_id)?;
         require("statement", &request.statement)?;
-        if let (Some(ResultFormat::ArrowStream | ResultFormat::Csv), Some(d)) =
-            (&request.format, &request.disposition)
-            && d.as_str() == "INLINE"
+        if matches!(
+            request.format,
+            Some(ResultFormat::ArrowStream | ResultFormat::Csv)
+        ) && matches!(request.disposition, None | Some(Disposition::Inline))
         {
             return Err(Error::InvalidArgument(
-                "ARROW_STREAM and CSV results need disposition EXTERNAL_LINKS; INLINE only \
-                 supports JSON_ARRAY"
+                "ARROW_STREAM and CSV results need disposition EXTERNAL_LINKS (the default, \
+                 INLINE, only supports JSON_ARRAY); add .with_disposition(Disposition::ExternalLinks)"
                     .to_owned(),
             ));
         }
@@ -278,7 +280,7 @@ impl StatementsApi {
     }
 
     /// Polls until the statement is terminal. Returns the `SUCCEEDED` response; `FAILED`,
-    /// `CANCELED` and `CLOSED` become [`Error::OperationFailed`] with the server's message,
+    /// `CANCELED` and `CLOSED` become [`Error::Statement`] with the server's message,
     /// error code and SQLSTATE. On timeout the statement is canceled and
     /// [`Error::WaitTimeout`] is returned.
     ///
@@ -350,8 +352,8 @@ impl StatementsApi {
     /// Runs a statement and streams its rows.
     ///
     /// Submits with `on_wait_timeout=CONTINUE` (unless set), polls until terminal, maps
-    /// `FAILED`/`CANCELED`/`CLOSED` to [`Error::OperationFailed`] (message, error code and
-    /// SQLSTATE from the server) and returns a [`ResultStream`]. If this future is dropped while
+    /// `FAILED`/`CANCELED`/`CLOSED` to [`Error::Statement`] (state, error code, SQLSTATE and
+    /// message from the server; see [`Error::statement_error`]) and returns a [`ResultStream`]. If this future is dropped while
     /// the statement runs, a best-effort cancel is spawned; on timeout the statement is
     /// canceled and [`Error::WaitTimeout`] returned.
     ///
@@ -403,7 +405,8 @@ impl StatementsApi {
     /// `statement_response`). Chunks after the first are fetched from this API by index.
     ///
     /// # Errors
-    /// [`Error::OperationFailed`] if the response is not `SUCCEEDED`.
+    /// [`Error::Statement`] if the response is `FAILED`, `CANCELED` or `CLOSED`;
+    /// [`Error::InvalidArgument`] if it has no status or is still running.
     ///
     /// ```no_run
     /// # async fn run(client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
@@ -425,41 +428,33 @@ impl StatementsApi {
     }
 }
 
-/// Maps a terminal response to `Ok` (SUCCEEDED) or a typed error.
+/// Maps a terminal response to `Ok` (SUCCEEDED) or [`Error::Statement`]. A response without a
+/// status, or still running, was passed in by the caller (`result_stream`): an invalid argument.
 fn succeeded(resp: StatementResponse) -> Result<StatementResponse> {
     let Some(status) = &resp.status else {
-        return Err(Error::OperationFailed {
-            what: format!("statement {}", resp.statement_id),
-            message: "the response carries no status".to_owned(),
-        });
+        return Err(Error::InvalidArgument(format!(
+            "statement {} carries no status; fetch it with StatementsApi::get or wait for it with StatementsApi::wait",
+            resp.statement_id
+        )));
     };
-    if status.state == StatementState::Succeeded {
-        return Ok(resp);
-    }
-    let mut message = String::new();
-    message.push_str(status.state.as_str());
-    if let Some(err) = &status.error {
-        if let Some(code) = &err.error_code {
-            message.push_str(&format!(" [{code}]"));
-        }
-        if let Some(msg) = &err.message {
-            message.push_str(&format!(": {msg}"));
-        }
-    }
-    if let Some(sql_state) = &status.sql_state {
-        message.push_str(&format!(" (SQLSTATE {sql_state})"));
-    }
     match status.state {
-        StatementState::Closed => {
-            message.push_str(" — the result is no longer available; run the statement again")
+        StatementState::Succeeded => Ok(resp),
+        StatementState::Failed | StatementState::Canceled | StatementState::Closed => {
+            let error = status.error.as_ref();
+            Err(StatementError {
+                statement_id: resp.statement_id.clone(),
+                state: status.state.clone(),
+                error_code: error.and_then(|e| e.error_code.clone()),
+                sql_state: status.sql_state.clone(),
+                message: error.and_then(|e| e.message.clone()).unwrap_or_default(),
+            }
+            .into())
         }
-        StatementState::Failed | StatementState::Canceled => {}
-        _ => message.push_str(" — the statement has not finished"),
+        ref state => Err(Error::InvalidArgument(format!(
+            "statement {} is {state}, not SUCCEEDED; wait for it with StatementsApi::wait first",
+            resp.statement_id
+        ))),
     }
-    Err(Error::OperationFailed {
-        what: format!("statement {}", resp.statement_id),
-        message,
-    })
 }
 
 /// Spawns a best-effort cancel when dropped while armed.

@@ -458,16 +458,19 @@ pub struct StatementStatus {
     pub state: StatementState,
     /// Failure details when `FAILED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<StatementError>,
+    pub error: Option<ServiceError>,
     /// SQLSTATE of the failure, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sql_state: Option<String>,
 }
 
-/// `status.error` of a failed statement.
+/// `status.error` of a failed statement (the API's `ServiceError`).
+///
+/// The high-level calls turn a failed statement into [`Error::Statement`](crate::Error::Statement),
+/// whose [`StatementError`](crate::StatementError) carries these fields.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct StatementError {
+pub struct ServiceError {
     /// `BAD_REQUEST`, `RESOURCE_EXHAUSTED`, … (kept as text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use databricks_client::Error;
-use databricks_client::models::{GenieMessageStatus, SqlValue};
+use databricks_client::models::{GenieMessageStatus, SqlValue, StatementState};
 use databricks_client::wait::PollOptions;
 use futures::TryStreamExt;
 use serde_json::json;
@@ -75,20 +75,29 @@ async fn cancelled_conversation_returns_promptly_with_a_typed_error() {
         "{:?}",
         started.elapsed()
     );
-    match err {
-        Error::OperationFailed { what, message } => {
-            assert!(what.contains(MSG), "{what}");
-            assert!(message.starts_with("CANCELLED"), "{message}");
-        }
-        other => panic!("expected OperationFailed, got {other:?}"),
-    }
+    let Error::Genie(g) = &err else {
+        panic!("expected Error::Genie, got {err:?}");
+    };
+    assert_eq!(g.status, GenieMessageStatus::Cancelled);
+    assert_eq!(g.conversation_id, CONV);
+    assert_eq!(g.message_id, MSG);
+    assert_eq!(g.error_type, None);
+    assert_eq!(g.message, "");
+    assert!(g.is_cancelled());
+    assert_eq!(err.genie_error(), Some(&**g));
+    assert!(err.statement_error().is_none());
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("cancelled"), "{err}");
 }
 
 #[tokio::test]
 async fn failed_and_expired_are_terminal_too() {
-    for (status, needle) in [
-        ("FAILED", "FAILED: Warehouse is not available"),
-        ("QUERY_RESULT_EXPIRED", "execute_query"),
+    for (status, expected) in [
+        ("FAILED", GenieMessageStatus::Failed),
+        (
+            "QUERY_RESULT_EXPIRED",
+            GenieMessageStatus::QueryResultExpired,
+        ),
     ] {
         let server = MockServer::start().await;
         let mut body = message(status);
@@ -105,7 +114,25 @@ async fn failed_and_expired_are_terminal_too() {
             .wait_for_message(SPACE, CONV, MSG, &fast_poll())
             .await
             .unwrap_err();
-        assert!(err.to_string().contains(needle), "{err}");
+        let g = err
+            .genie_error()
+            .unwrap_or_else(|| panic!("expected Error::Genie, got {err:?}"));
+        assert_eq!(g.status, expected);
+        assert_eq!(g.conversation_id, CONV);
+        assert_eq!(g.message_id, MSG);
+        if status == "FAILED" {
+            assert_eq!(
+                g.error_type.as_deref(),
+                Some("WAREHOUSE_ACCESS_MISSING_EXCEPTION")
+            );
+            assert_eq!(g.message, "Warehouse is not available");
+            assert!(!g.is_query_result_expired());
+        } else {
+            assert_eq!(g.error_type, None);
+            assert_eq!(g.message, "");
+            assert!(g.is_query_result_expired());
+            assert!(err.to_string().contains("execute_query"), "{err}");
+        }
     }
     assert!(GenieMessageStatus::QueryResultExpired.is_terminal());
     assert!(!GenieMessageStatus::ExecutingQuery.is_terminal());
@@ -197,6 +224,52 @@ async fn completed_message_and_attachment_rows() {
 }
 
 #[tokio::test]
+async fn attachment_statement_failures_are_statement_errors() {
+    for (state, expected) in [
+        ("CLOSED", StatementState::Closed),
+        ("FAILED", StatementState::Failed),
+    ] {
+        let server = MockServer::start().await;
+        let mut status = json!({"state": state});
+        if state == "FAILED" {
+            status["error"] = json!({"error_code": "BAD_REQUEST", "message": "[DIVIDE_BY_ZERO] Division by zero."});
+            status["sql_state"] = json!("22012");
+        }
+        Mock::given(method("GET"))
+            .and(path(format!(
+                "{}/attachments/att-q/query-result",
+                message_path()
+            )))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "statement_response": {"statement_id": "stmt-g", "status": status}
+            })))
+            .mount(&server)
+            .await;
+        let err = client(&server)
+            .genie()
+            .query_result_rows(SPACE, CONV, MSG, "att-q")
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{state}: expected an error"));
+        let st = err
+            .statement_error()
+            .unwrap_or_else(|| panic!("expected Error::Statement, got {err:?}"));
+        assert_eq!(st.statement_id, "stmt-g");
+        assert_eq!(st.state, expected);
+        if state == "FAILED" {
+            assert_eq!(st.error_code.as_deref(), Some("BAD_REQUEST"));
+            assert_eq!(st.sql_state.as_deref(), Some("22012"));
+            assert_eq!(st.message, "[DIVIDE_BY_ZERO] Division by zero.");
+        } else {
+            assert_eq!(st.error_code, None);
+            assert_eq!(st.message, "");
+            assert!(err.to_string().contains("result expired"), "{err}");
+        }
+        assert!(err.genie_error().is_none());
+    }
+}
+
+#[tokio::test]
 async fn spaces_follow_up_and_execute_query() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -242,4 +315,41 @@ async fn spaces_follow_up_and_execute_query() {
         .await
         .unwrap();
     assert_eq!(rerun.statement_response.statement_id, "stmt-new");
+}
+
+#[tokio::test]
+async fn conversations_and_messages_pages() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/2.0/genie/spaces/{SPACE}/conversations")))
+        .and(query_param("include_all", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversations": [{"conversation_id": CONV, "title": "Revenue", "created_timestamp": 1_730_000_000_000_i64}],
+            "next_page_token": "c2"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/api/2.0/genie/spaces/{SPACE}/conversations/{CONV}/messages"
+        )))
+        .and(query_param("page_token", "m2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messages": [message("COMPLETED")]
+        })))
+        .mount(&server)
+        .await;
+    let genie = client(&server).genie();
+    let convs = genie
+        .list_conversations(SPACE, None, None, true)
+        .await
+        .unwrap();
+    assert_eq!(convs.items[0].conversation_id.as_deref(), Some(CONV));
+    assert_eq!(convs.next_page_token.as_deref(), Some("c2"));
+    let msgs = genie
+        .list_messages(SPACE, CONV, None, Some("m2"))
+        .await
+        .unwrap();
+    assert!(msgs.items[0].is_terminal());
+    assert_eq!(msgs.next_page_token, None);
 }

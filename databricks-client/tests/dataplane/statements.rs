@@ -8,6 +8,7 @@ use databricks_client::Error;
 use databricks_client::api::QueryOptions;
 use databricks_client::models::{
     Disposition, ExecuteStatementRequest, ResultFormat, SqlValue, StatementParameter,
+    StatementState,
 };
 use futures::TryStreamExt;
 use serde_json::{Value, json};
@@ -301,21 +302,29 @@ async fn failed_statement_reports_the_server_message() {
         )
         .await
         .unwrap_err();
-    match &err {
-        Error::OperationFailed { what, message } => {
-            assert_eq!(what, "statement stmt-fail");
-            assert!(message.starts_with("FAILED [BAD_REQUEST]"), "{message}");
-            assert!(message.contains("TABLE_OR_VIEW_NOT_FOUND"), "{message}");
-            assert!(message.contains("SQLSTATE 42P01"), "{message}");
-        }
-        other => panic!("expected OperationFailed, got {other:?}"),
-    }
+    let Error::Statement(st) = &err else {
+        panic!("expected Error::Statement, got {err:?}");
+    };
+    assert_eq!(st.statement_id, "stmt-fail");
+    assert_eq!(st.state, StatementState::Failed);
+    assert_eq!(st.error_code.as_deref(), Some("BAD_REQUEST"));
+    assert_eq!(st.sql_state.as_deref(), Some("42P01"));
+    assert_eq!(
+        st.message,
+        "[TABLE_OR_VIEW_NOT_FOUND] The table or view `main`.`x`.`nope` cannot be found."
+    );
+    assert_eq!(err.statement_error(), Some(&**st));
+    assert_eq!(err.error_code(), Some("BAD_REQUEST"));
+    assert!(!err.is_retryable());
     assert!(err.to_string().contains("`nope` cannot be found"), "{err}");
 }
 
 #[tokio::test]
-async fn canceled_and_closed_are_errors_too() {
-    for (state, needle) in [("CANCELED", "CANCELED"), ("CLOSED", "no longer available")] {
+async fn canceled_and_closed_are_typed_errors_that_name_the_fix() {
+    for (state, expected, hint) in [
+        ("CANCELED", StatementState::Canceled, "cancelled"),
+        ("CLOSED", StatementState::Closed, "run the statement again"),
+    ] {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
             .and(path("/api/2.0/sql/statements"))
@@ -329,8 +338,47 @@ async fn canceled_and_closed_are_errors_too() {
             .query_opts(ExecuteStatementRequest::new("wh", "SELECT 1"), opts())
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::OperationFailed { .. }), "{err:?}");
-        assert!(err.to_string().contains(needle), "{err}");
+        let st = err
+            .statement_error()
+            .unwrap_or_else(|| panic!("expected Error::Statement, got {err:?}"));
+        assert_eq!(st.statement_id, "s");
+        assert_eq!(st.state, expected);
+        assert_eq!(st.error_code, None);
+        assert_eq!(st.sql_state, None);
+        assert_eq!(st.message, "");
+        assert_eq!(st.is_canceled(), state == "CANCELED");
+        assert_eq!(st.is_closed(), state == "CLOSED");
+        assert!(!err.is_retryable());
+        assert!(err.to_string().contains(hint), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn temporarily_unavailable_statement_is_retryable() {
+    for code in [
+        "TEMPORARILY_UNAVAILABLE",
+        "SERVICE_UNDER_MAINTENANCE",
+        "WORKSPACE_TEMPORARILY_UNAVAILABLE",
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/api/2.0/sql/statements"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "statement_id": "s-busy",
+                "status": {"state": "FAILED", "error": {"error_code": code, "message": "Try again later."}}
+            })))
+            .mount(&server)
+            .await;
+        let err = client(&server)
+            .statements()
+            .query_opts(ExecuteStatementRequest::new("wh", "SELECT 1"), opts())
+            .await
+            .unwrap_err();
+        let st = err.statement_error().expect("a statement error");
+        assert_eq!(st.state, StatementState::Failed);
+        assert_eq!(st.error_code.as_deref(), Some(code));
+        assert_eq!(st.message, "Try again later.");
+        assert!(err.is_retryable(), "{code}");
     }
 }
 
