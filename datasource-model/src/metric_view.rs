@@ -1,10 +1,10 @@
 //! Metric-view YAML (the Databricks shape) → [`ModelDescription`].
 //!
 //! Shared by the local provider (models written as metric-view YAML) and the Databricks
-//! provider (definitions read from Unity Catalog).
+//! provider (definitions read from Unity Catalog). The YAML model itself is
+//! `databricks_client::models::MetricView`, so one model file means the same thing everywhere.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use databricks_client::models::{MetricView, MetricViewJoin};
 
 use crate::{
     DataType, Dimension, Error, Metric, ModelDescription, NativeDefinition, Relationship, Result,
@@ -14,105 +14,53 @@ use crate::{
 /// The native-definition format name for metric-view YAML.
 pub(crate) const FORMAT: &str = "databricks_metric_view_yaml";
 
-/// A metric view definition (`version`, `source`, `filter`, `joins`, `dimensions`/`fields`,
-/// `measures`, `comment`); unknown keys are kept.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct MetricViewDef {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) version: Option<Value>,
-    pub(crate) source: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) filter: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) joins: Vec<JoinDef>,
-    #[serde(default, alias = "fields")]
-    pub(crate) dimensions: Vec<FieldDef>,
-    #[serde(default)]
-    pub(crate) measures: Vec<FieldDef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) comment: Option<String>,
-    #[serde(flatten)]
-    pub(crate) extra: Map<String, Value>,
+/// Parse metric-view YAML with the client's shared model; errors name the model and what to fix.
+pub(crate) fn parse(model: &str, yaml: &str) -> Result<MetricView> {
+    MetricView::from_yaml(yaml).map_err(|e| {
+        Error::invalid_config(format!(
+            "model `{model}` is not valid metric-view YAML (expected `source`, `dimensions` and `measures`): {e}"
+        ))
+    })
 }
 
-/// One join (nested joins form a snowflake schema).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct JoinDef {
-    pub(crate) name: String,
-    pub(crate) source: String,
-    #[serde(default, rename = "on", skip_serializing_if = "Option::is_none")]
-    pub(crate) on: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) using: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) joins: Vec<Self>,
-    #[serde(flatten)]
-    pub(crate) extra: Map<String, Value>,
-}
-
-/// A dimension or measure.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct FieldDef {
-    pub(crate) name: String,
-    pub(crate) expr: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) comment: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) display_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) synonyms: Vec<String>,
-    #[serde(flatten)]
-    pub(crate) extra: Map<String, Value>,
-}
-
-impl MetricViewDef {
-    /// Parse metric-view YAML; errors name the model and what to fix.
-    pub(crate) fn from_yaml(model: &str, yaml: &str) -> Result<Self> {
-        serde_saphyr::from_str(yaml).map_err(|e| {
-            Error::invalid_config(format!(
-                "model `{model}` is not valid metric-view YAML (expected `source`, `dimensions` and `measures`): {e}"
-            ))
-        })
-    }
-
-    /// The model description; member types are `Unknown` until a provider fills them in.
-    pub(crate) fn to_description(&self, name: &str, yaml: &str) -> ModelDescription {
-        let mut d = ModelDescription::new(name)
-            .with_table(TableDescription::new("source", self.source.trim()))
-            .with_native(NativeDefinition::new(FORMAT, yaml));
-        d.description = self.comment.clone();
-        d.filter = self.filter.clone();
-        fn walk(parent: &str, joins: &[JoinDef], d: &mut ModelDescription) {
-            for j in joins {
-                d.tables
-                    .push(TableDescription::new(j.name.clone(), j.source.trim()));
-                let mut rel = Relationship::new(j.name.clone(), parent, j.name.clone());
-                if let Some(on) = &j.on {
-                    rel = rel.with_condition(on.clone());
-                } else if !j.using.is_empty() {
-                    rel = rel.with_columns(j.using.clone(), j.using.clone());
-                }
-                d.relationships.push(rel);
-                walk(&j.name, &j.joins, d);
+/// The model description of a metric view; member types are `Unknown` until a provider fills
+/// them in.
+pub(crate) fn to_description(name: &str, mv: &MetricView, yaml: &str) -> ModelDescription {
+    let mut d = ModelDescription::new(name)
+        .with_table(TableDescription::new("source", mv.source.trim()))
+        .with_native(NativeDefinition::new(FORMAT, yaml));
+    d.description = mv.comment.clone();
+    d.filter = mv.filter.clone();
+    fn walk(parent: &str, joins: &[MetricViewJoin], d: &mut ModelDescription) {
+        for j in joins {
+            d.tables
+                .push(TableDescription::new(j.name.clone(), j.source.trim()));
+            let mut rel = Relationship::new(j.name.clone(), parent, j.name.clone());
+            if let Some(on) = &j.on {
+                rel = rel.with_condition(on.clone());
+            } else if let Some(using) = j.using.as_ref().filter(|u| !u.is_empty()) {
+                rel = rel.with_columns(using.clone(), using.clone());
             }
+            d.relationships.push(rel);
+            walk(&j.name, &j.joins, d);
         }
-        walk("source", &self.joins, &mut d);
-        for f in &self.dimensions {
-            let mut dim = Dimension::new(f.name.clone(), DataType::Unknown)
-                .with_expression(f.expr.clone())
-                .with_synonyms(f.synonyms.clone());
-            dim.description = f.comment.clone().or_else(|| f.display_name.clone());
-            d.dimensions.push(dim);
-        }
-        for f in &self.measures {
-            let mut m = Metric::new(f.name.clone(), DataType::Unknown)
-                .with_expression(f.expr.clone())
-                .with_synonyms(f.synonyms.clone());
-            m.description = f.comment.clone().or_else(|| f.display_name.clone());
-            d.metrics.push(m);
-        }
-        d
     }
+    walk("source", &mv.joins, &mut d);
+    for f in &mv.dimensions {
+        let mut dim = Dimension::new(f.name.clone(), DataType::Unknown)
+            .with_expression(f.expr.clone())
+            .with_synonyms(f.synonyms.clone());
+        dim.description = f.comment.clone().or_else(|| f.display_name.clone());
+        d.dimensions.push(dim);
+    }
+    for f in &mv.measures {
+        let mut m = Metric::new(f.name.clone(), DataType::Unknown)
+            .with_expression(f.expr.clone())
+            .with_synonyms(f.synonyms.clone());
+        m.description = f.comment.clone().or_else(|| f.display_name.clone());
+        d.metrics.push(m);
+    }
+    d
 }
 
 #[cfg(test)]
@@ -143,10 +91,9 @@ measures:
     expr: SUM(o_totalprice)
     format: {type: currency}
 "#;
-        let def = MetricViewDef::from_yaml("orders_mv", yaml).unwrap();
-        assert_eq!(def.dimensions.len(), 1);
-        assert!(def.measures[0].extra.contains_key("format"));
-        let d = def.to_description("cat.sch.orders_mv", yaml);
+        let mv = parse("orders_mv", yaml).unwrap();
+        assert_eq!(mv.dimensions.len(), 1);
+        let d = to_description("cat.sch.orders_mv", &mv, yaml);
         assert_eq!(d.tables.len(), 3);
         assert_eq!(d.relationships[1].from, "customer");
         assert_eq!(d.relationships[1].from_columns, vec!["n_nationkey"]);
@@ -161,7 +108,7 @@ measures:
 
     #[test]
     fn bad_yaml_names_the_model() {
-        let err = MetricViewDef::from_yaml("m1", "dimensions: 3").unwrap_err();
+        let err = parse("m1", "dimensions: 3").unwrap_err();
         assert!(err.to_string().contains("model `m1`"), "{err}");
     }
 }

@@ -23,7 +23,7 @@ use datafusion::prelude::{CsvReadOptions, DataFrame, ParquetReadOptions, Session
 use tracing::debug;
 
 use crate::compile::{CompileOptions, LocalDialect, compile, validate_identifier};
-use crate::metric_view::MetricViewDef;
+use crate::metric_view;
 use crate::{
     Answer, AskOptions, Capabilities, ConnectionReport, DataSource, DataType, Error,
     ModelDescription, ModelScope, ModelSummary, Provider, QueryOptions, QueryResult, QueryStats,
@@ -493,8 +493,8 @@ impl LocalSourceBuilder {
                     "model name `{name}` is not a valid identifier (letters, digits, `_`)"
                 ))
             })?;
-            let def = MetricViewDef::from_yaml(&name, &yaml)?;
-            let mut description = def.to_description(&name, &yaml);
+            let mv = metric_view::parse(&name, &yaml)?;
+            let mut description = metric_view::to_description(&name, &mv, &yaml);
             resolve_types(&ctx, &mut description).await?;
             if models.insert(name.clone(), description).is_some() {
                 return Err(Error::invalid_config(format!(
