@@ -1,4 +1,68 @@
 //! Databricks Asset Bundle generation, analysis and validation.
 //!
-//! This crate will hold the typed `databricks.yml` model, a deterministic YAML writer, generation
-//! from jobs and notebooks, a notebook analyzer, an offline validator and workspace operations.
+//! - **Model** ([`Bundle`], [`Job`], [`Target`], [`Variable`], …): typed `databricks.yml`; jobs
+//!   use the client's [`JobSettings`]; other resource kinds stay opaque; unknown fields are kept.
+//! - **Writer** ([`write_bundle`], [`render_bundle`], [`to_yaml`]): deterministic YAML in the CLI's
+//!   key order and layout (`databricks.yml`, `resources/<key>.job.yml`, `src/…`), into an
+//!   in-memory [`FileTree`]; ambiguous scalars (`yes`, `on`, `1_000`, dates) are quoted.
+//! - **Generation**: [`JobImport`] (job settings → bundle, notebooks into `src/`, ids lifted into
+//!   variables, `dev`/`prod` targets), [`bundle_from_notebooks`], [`scaffold_notebook_tests`].
+//! - **Analysis** ([`analyze_notebook`]): cells, widgets, `%run`, `%pip`, tables, secrets, warnings
+//!   for Python, SQL, Scala and R source notebooks and `.ipynb`.
+//! - **Validation** ([`Validator`]): the offline checks of `databricks bundle validate`, with file,
+//!   line, YAML path and a fix hint per [`Diagnostic`]; optionally driven by the official schema.
+//! - **Workspace operations** (feature `workspace`, on by default): [`generate_from_job`],
+//!   [`generate_from_workspace_notebooks`], [`upload_bundle`], [`sync_to_local`]; and
+//!   [`BundleCli`] to run `databricks bundle validate|deploy|run|destroy`.
+//!
+//! Everything except the workspace operations and [`BundleCli`] is IO-free: callers read and
+//! write files ([`FileTree::read_from`], [`FileTree::write_to`]).
+//!
+//! ```
+//! use bundle_gen::{bundle_from_notebooks, NotebookFile, NotebooksOptions, Validator};
+//! let files = [NotebookFile::new(
+//!     "ingest.py",
+//!     "# Databricks notebook source\ndbutils.widgets.text(\"catalog\", \"main\")\n",
+//! )];
+//! let out = bundle_from_notebooks(&files, &NotebooksOptions::new("sales")).unwrap();
+//! assert!(out.files.text("resources/sales.job.yml").unwrap().contains("name: catalog"));
+//! assert!(Validator::new().validate(&out.files).is_empty());
+//! ```
+
+mod cli;
+mod error;
+mod files;
+mod generate;
+mod layout;
+mod model;
+mod notebook;
+mod render;
+mod validate;
+#[cfg(feature = "workspace")]
+mod workspace;
+mod yaml;
+
+pub use cli::{BundleCli, BundleCommand, OutputLine};
+pub use error::{Error, Result};
+pub use files::FileTree;
+pub use generate::{
+    Compute, GeneratedBundle, JobImport, JobImportOptions, NotebookFile, NotebooksOptions,
+    ScaffoldOutput, SourceKind, SourceRef, bundle_from_notebooks, scaffold_notebook_tests,
+};
+pub use layout::{RESOURCES_GLOB, load_bundle, parse_bundle, render_bundle, write_bundle};
+pub use model::{
+    Bundle, BundleInfo, Extra, Job, JobSettings, Permission, Presets, Resources, RunAs, SyncConfig,
+    Target, TargetMode, Variable, VariableType, Workspace,
+};
+pub use notebook::{
+    AnalyzerWarning, Cell, CellKind, Library, LibraryKind, NotebookAnalysis, NotebookCall,
+    NotebookFormat, NotebookKind, NotebookLanguage, RunDependency, SecretRef, TableRef,
+    WarningKind, Widget, WidgetKind, analyze_notebook, detect_notebook_kind,
+};
+pub use render::to_yaml;
+pub use validate::{Diagnostic, Severity, Validator, validate_bundle};
+#[cfg(feature = "workspace")]
+pub use workspace::{
+    SYNC_STATE_FILE, SyncReport, UploadReport, fetch_job, generate_from_job,
+    generate_from_workspace_notebooks, sync_to_local, upload_bundle,
+};

@@ -12,11 +12,18 @@
 //! - `PermissionDenied` (403): the identity lacks a grant (e.g. `CAN USE` on a warehouse); a
 //!   `PRIVATE_LINK_VALIDATION_ERROR` means the workspace is only reachable over Private Link.
 //! - `Config`: the message names the setting to change.
+//! - [`Error::Statement`]: a SQL statement ended `FAILED`, `CANCELED` or `CLOSED`; the
+//!   [`StatementError`] keeps the state, `error_code`, SQLSTATE and the server's message
+//!   (`CLOSED`: the result expired, run the statement again).
+//! - [`Error::Genie`]: a Genie message ended `FAILED`, `CANCELLED` or `QUERY_RESULT_EXPIRED`
+//!   (re-run the attachment's query with `GenieApi::execute_query`).
 
 use std::fmt;
 use std::time::Duration;
 
 use serde_json::Value;
+
+use crate::models::{GenieMessageStatus, StatementState};
 
 /// A `Result` alias with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -90,6 +97,15 @@ pub enum Error {
         /// The last observed state, rendered for humans.
         last_state: Option<String>,
     },
+
+    /// A SQL statement reached `FAILED`, `CANCELED` or `CLOSED` (Statement Execution, and Genie
+    /// attachment results, which are statements too).
+    #[error(transparent)]
+    Statement(Box<StatementError>),
+
+    /// A Genie message reached `FAILED`, `CANCELLED` or `QUERY_RESULT_EXPIRED`.
+    #[error(transparent)]
+    Genie(Box<GenieError>),
 
     /// A long-running operation reached a failure state.
     #[error("{what} failed: {message}")]
@@ -284,6 +300,240 @@ impl ApiError {
     }
 }
 
+/// A SQL statement that ended in a terminal state other than `SUCCEEDED`.
+///
+/// Returned as [`Error::Statement`] by
+/// [`StatementsApi::query`](crate::api::StatementsApi::query),
+/// [`wait`](crate::api::StatementsApi::wait),
+/// [`result_stream`](crate::api::StatementsApi::result_stream) and Genie's
+/// [`query_result_rows`](crate::api::GenieApi::query_result_rows). Statement failures arrive as
+/// HTTP 200 with `status.state = FAILED`, so they are not [`ApiError`]s.
+///
+/// ```
+/// use databricks_client::models::StatementState;
+/// use databricks_client::{Error, StatementError};
+///
+/// let err = Error::from(
+///     StatementError::new("01ef-1", StatementState::Failed, "Warehouse is stopping")
+///         .with_error_code("TEMPORARILY_UNAVAILABLE"),
+/// );
+/// assert!(err.is_retryable());
+/// let st = err.statement_error().unwrap();
+/// assert_eq!(st.state, StatementState::Failed);
+/// assert_eq!(st.error_code.as_deref(), Some("TEMPORARILY_UNAVAILABLE"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StatementError {
+    /// The statement id (use it with `StatementsApi::get`).
+    pub statement_id: String,
+    /// The terminal state: `FAILED`, `CANCELED` or `CLOSED`.
+    pub state: StatementState,
+    /// `status.error.error_code` (e.g. `BAD_REQUEST`, `TEMPORARILY_UNAVAILABLE`), when sent.
+    pub error_code: Option<String>,
+    /// `status.sql_state` (e.g. `42P01`), when sent.
+    pub sql_state: Option<String>,
+    /// `status.error.message`, or empty when the server sent none (usual for `CANCELED` and
+    /// `CLOSED`).
+    pub message: String,
+}
+
+/// Statement `error_code`s after which running the statement again later may succeed.
+const RETRYABLE_STATEMENT_CODES: &[&str] = &[
+    "TEMPORARILY_UNAVAILABLE",
+    "SERVICE_UNDER_MAINTENANCE",
+    "WORKSPACE_TEMPORARILY_UNAVAILABLE",
+];
+
+impl StatementError {
+    /// A statement error with no error code or SQLSTATE.
+    pub fn new(
+        statement_id: impl Into<String>,
+        state: StatementState,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            statement_id: statement_id.into(),
+            state,
+            error_code: None,
+            sql_state: None,
+            message: message.into(),
+        }
+    }
+
+    /// Sets the `error_code`.
+    pub fn with_error_code(mut self, error_code: impl Into<String>) -> Self {
+        self.error_code = Some(error_code.into());
+        self
+    }
+
+    /// Sets the SQLSTATE.
+    pub fn with_sql_state(mut self, sql_state: impl Into<String>) -> Self {
+        self.sql_state = Some(sql_state.into());
+        self
+    }
+
+    /// Whether running the statement again later may succeed: the error code is
+    /// `TEMPORARILY_UNAVAILABLE`, `SERVICE_UNDER_MAINTENANCE` or
+    /// `WORKSPACE_TEMPORARILY_UNAVAILABLE`.
+    pub fn is_retryable(&self) -> bool {
+        self.error_code
+            .as_deref()
+            .is_some_and(|c| RETRYABLE_STATEMENT_CODES.contains(&c))
+    }
+
+    /// The statement was cancelled (`CANCELED`).
+    pub fn is_canceled(&self) -> bool {
+        self.state == StatementState::Canceled
+    }
+
+    /// The statement succeeded but its result is no longer available (`CLOSED`).
+    pub fn is_closed(&self) -> bool {
+        self.state == StatementState::Closed
+    }
+
+    fn hint(&self) -> Option<&'static str> {
+        if self.is_retryable() {
+            return Some("the service is temporarily unavailable; run the statement again later");
+        }
+        match self.state {
+            StatementState::Canceled => Some("it was cancelled (timeout or explicit cancel)"),
+            StatementState::Closed => Some("the result expired; run the statement again"),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for StatementError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "statement {} {}", self.statement_id, self.state)?;
+        if let Some(code) = &self.error_code {
+            write!(f, " [{code}]")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(sql_state) = &self.sql_state {
+            write!(f, " (SQLSTATE {sql_state})")?;
+        }
+        if let Some(hint) = self.hint() {
+            write!(f, " — {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for StatementError {}
+
+impl From<StatementError> for Error {
+    fn from(e: StatementError) -> Self {
+        Self::Statement(Box::new(e))
+    }
+}
+
+/// A Genie message that ended in a terminal status other than `COMPLETED`.
+///
+/// Returned as [`Error::Genie`] by
+/// [`GenieApi::wait_for_message`](crate::api::GenieApi::wait_for_message) and
+/// [`ask`](crate::api::GenieApi::ask). A failure of the SQL behind a query attachment is a
+/// [`StatementError`] instead.
+///
+/// ```
+/// use databricks_client::models::GenieMessageStatus;
+/// use databricks_client::{Error, GenieError};
+///
+/// let err = Error::from(GenieError::new("conv-1", "msg-1", GenieMessageStatus::QueryResultExpired, ""));
+/// assert!(err.genie_error().is_some_and(GenieError::is_query_result_expired));
+/// assert!(err.to_string().contains("execute_query"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GenieError {
+    /// The conversation id.
+    pub conversation_id: String,
+    /// The message id.
+    pub message_id: String,
+    /// The terminal status: `FAILED`, `CANCELLED` or `QUERY_RESULT_EXPIRED`.
+    pub status: GenieMessageStatus,
+    /// `error.type` of the message, when sent.
+    pub error_type: Option<String>,
+    /// `error.error` of the message, or empty when the server sent none.
+    pub message: String,
+}
+
+impl GenieError {
+    /// A Genie error with no error type.
+    pub fn new(
+        conversation_id: impl Into<String>,
+        message_id: impl Into<String>,
+        status: GenieMessageStatus,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            conversation_id: conversation_id.into(),
+            message_id: message_id.into(),
+            status,
+            error_type: None,
+            message: message.into(),
+        }
+    }
+
+    /// Sets the error type.
+    pub fn with_error_type(mut self, error_type: impl Into<String>) -> Self {
+        self.error_type = Some(error_type.into());
+        self
+    }
+
+    /// The message was cancelled (`CANCELLED`).
+    pub fn is_cancelled(&self) -> bool {
+        self.status == GenieMessageStatus::Cancelled
+    }
+
+    /// The query result expired (`QUERY_RESULT_EXPIRED`); re-run it with
+    /// [`GenieApi::execute_query`](crate::api::GenieApi::execute_query).
+    pub fn is_query_result_expired(&self) -> bool {
+        self.status == GenieMessageStatus::QueryResultExpired
+    }
+
+    fn hint(&self) -> Option<&'static str> {
+        match self.status {
+            GenieMessageStatus::Cancelled => Some("it was cancelled; ask the question again"),
+            GenieMessageStatus::QueryResultExpired => {
+                Some("the query result expired; re-run it with GenieApi::execute_query")
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for GenieError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Genie message {} (conversation {}) {}",
+            self.message_id, self.conversation_id, self.status
+        )?;
+        if let Some(t) = &self.error_type {
+            write!(f, " [{t}]")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(hint) = self.hint() {
+            write!(f, " — {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for GenieError {}
+
+impl From<GenieError> for Error {
+    fn from(e: GenieError) -> Self {
+        Self::Genie(Box::new(e))
+    }
+}
+
 /// Transient messages the official SDKs retry regardless of status (databricks-api.md §2.3).
 pub(crate) fn is_transient_message(message: &str) -> bool {
     const PATTERNS: &[&str] = &[
@@ -379,6 +629,22 @@ impl Error {
         }
     }
 
+    /// The failed statement, if this is [`Error::Statement`].
+    pub fn statement_error(&self) -> Option<&StatementError> {
+        match self {
+            Self::Statement(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The failed Genie message, if this is [`Error::Genie`].
+    pub fn genie_error(&self) -> Option<&GenieError> {
+        match self {
+            Self::Genie(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// The semantic kind of an API error.
     pub fn kind(&self) -> Option<ErrorKind> {
         self.api_error().map(ApiError::kind)
@@ -389,9 +655,12 @@ impl Error {
         self.api_error().map(|e| e.status)
     }
 
-    /// The API's `error_code`, if any.
+    /// The `error_code` of an API error or of a failed statement, if any.
     pub fn error_code(&self) -> Option<&str> {
-        self.api_error().and_then(|e| e.error_code.as_deref())
+        match self {
+            Self::Statement(e) => e.error_code.as_deref(),
+            _ => self.api_error().and_then(|e| e.error_code.as_deref()),
+        }
     }
 
     /// The request id the server reported, if any.
@@ -456,10 +725,13 @@ impl Error {
     }
 
     /// Whether trying the same call again later may succeed: rate limits, temporary
-    /// unavailability, transient server messages, connection failures and timeouts.
+    /// unavailability, transient server messages, connection failures, timeouts, and
+    /// statements that failed with `TEMPORARILY_UNAVAILABLE`, `SERVICE_UNDER_MAINTENANCE` or
+    /// `WORKSPACE_TEMPORARILY_UNAVAILABLE`.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api(e) => e.is_retryable(),
+            Self::Statement(e) => e.is_retryable(),
             Self::Transport { kind, .. } => {
                 matches!(
                     kind,
@@ -603,5 +875,63 @@ mod tests {
         let s = e.to_string();
         assert!(s.contains("req-1"), "{s}");
         assert!(s.contains("DATABRICKS_TOKEN"), "{s}");
+    }
+
+    #[test]
+    fn statement_error_display_and_predicates() {
+        let e = StatementError::new("s-1", StatementState::Failed, "Division by zero.")
+            .with_error_code("BAD_REQUEST")
+            .with_sql_state("22012");
+        assert_eq!(
+            e.to_string(),
+            "statement s-1 FAILED [BAD_REQUEST]: Division by zero. (SQLSTATE 22012)"
+        );
+        let err = Error::from(e);
+        assert!(!err.is_retryable());
+        assert_eq!(err.error_code(), Some("BAD_REQUEST"));
+        assert!(err.api_error().is_none());
+
+        let closed = StatementError::new("s-2", StatementState::Closed, "");
+        assert_eq!(
+            closed.to_string(),
+            "statement s-2 CLOSED — the result expired; run the statement again"
+        );
+        assert!(closed.is_closed() && !closed.is_canceled());
+        let canceled = StatementError::new("s-3", StatementState::Canceled, "");
+        assert!(
+            canceled
+                .to_string()
+                .contains("cancelled (timeout or explicit cancel)")
+        );
+
+        for code in [
+            "TEMPORARILY_UNAVAILABLE",
+            "SERVICE_UNDER_MAINTENANCE",
+            "WORKSPACE_TEMPORARILY_UNAVAILABLE",
+        ] {
+            let err = Error::from(
+                StatementError::new("s", StatementState::Failed, "busy").with_error_code(code),
+            );
+            assert!(err.is_retryable(), "{code}");
+            assert!(
+                err.to_string().contains("run the statement again later"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn genie_error_display_and_predicates() {
+        let e = GenieError::new("c-1", "m-1", GenieMessageStatus::Failed, "No warehouse")
+            .with_error_type("WAREHOUSE_ACCESS_MISSING_EXCEPTION");
+        assert_eq!(
+            e.to_string(),
+            "Genie message m-1 (conversation c-1) FAILED [WAREHOUSE_ACCESS_MISSING_EXCEPTION]: No warehouse"
+        );
+        assert!(!e.is_cancelled() && !e.is_query_result_expired());
+        let err = Error::from(GenieError::new("c", "m", GenieMessageStatus::Cancelled, ""));
+        assert!(err.genie_error().is_some_and(GenieError::is_cancelled));
+        assert!(err.statement_error().is_none());
+        assert!(!err.is_retryable());
     }
 }

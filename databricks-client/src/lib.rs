@@ -59,7 +59,7 @@ mod error;
 pub mod pagination;
 pub mod wait;
 
-mod api;
+pub mod api;
 pub mod models;
 
 pub use auth::{CredentialsProvider, OAuthM2mCredentials, PatCredentials};
@@ -69,7 +69,9 @@ pub use client::{
 pub use config::{
     AuthType, Config, ConfigBuilder, ConfigKey, DEFAULT_HTTP_TIMEOUT, UnknownConfigKey,
 };
-pub use error::{ApiError, Error, ErrorKind, Result, TransportErrorKind};
+pub use error::{
+    ApiError, Error, ErrorKind, GenieError, Result, StatementError, TransportErrorKind,
+};
 
 /// HTTP types used in this crate's API (re-exported from `reqwest`).
 pub mod http {

@@ -587,9 +587,9 @@ impl ConfigBuilder {
         if groups.len() > 1 {
             let detail = groups
                 .iter()
-                .map(|(group, keys)| {
-                    let (key, source) = keys[0];
-                    format!("{group} ({key} {source})")
+                .map(|(group, keys)| match keys.first() {
+                    Some((key, source)) => format!("{group} ({key} {source})"),
+                    None => (*group).to_owned(),
                 })
                 .collect::<Vec<_>>()
                 .join(" and ");

@@ -1,7 +1,6 @@
 //! Integration tests of the client core: config, auth, retries, errors, pagination, waiters.
 
 mod auth;
-mod canary;
 mod config;
 mod errors;
 mod pagination;

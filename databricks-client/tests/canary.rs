@@ -1,4 +1,7 @@
 //! A token and a client secret never appear in Debug, Display, errors or tracing output.
+//!
+//! Its own test binary: a thread-local tracing subscriber only sees every callsite when no other
+//! test in the process registers them first with no subscriber installed.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,285 @@
+//! Clusters API 2.1 and the `ensure_running` waiter.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::Stream;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::models::clusters::{
+    ClusterDetails, ClusterState, ListClustersRequest, NodeType, SparkVersion,
+};
+use crate::pagination::{Page, token_pages};
+use crate::wait::{PollOptions, Progress, WaitError, poll_until};
+use crate::{Error, Result, WorkspaceClient};
+
+const CLUSTERS: &str = "/api/2.1/clusters";
+
+/// How long a `TERMINATED` read right after `start` is tolerated by default (the start may not
+/// be visible yet).
+pub const DEFAULT_START_GRACE: Duration = Duration::from_secs(60);
+
+impl WorkspaceClient {
+    /// The Clusters API (2.1).
+    ///
+    /// ```no_run
+    /// # async fn example() -> databricks_client::Result<()> {
+    /// use databricks_client::WorkspaceClient;
+    /// use databricks_client::models::clusters::ListClustersRequest;
+    /// use databricks_client::wait::PollOptions;
+    /// use futures::TryStreamExt;
+    ///
+    /// let client = WorkspaceClient::from_env()?;
+    /// let clusters: Vec<_> = client.clusters().list(ListClustersRequest::new()).try_collect().await?;
+    /// for c in &clusters {
+    ///     println!("{} {:?}", c.cluster_id, c.state);
+    /// }
+    /// let running = client.clusters().ensure_running("0101-123456-abcdef", &PollOptions::default()).await?;
+    /// # let _ = running;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn clusters(&self) -> ClustersApi {
+        ClustersApi {
+            client: self.clone(),
+        }
+    }
+}
+
+/// Handle to the Clusters API; cheap to clone. Get one with [`WorkspaceClient::clusters`].
+#[derive(Debug, Clone)]
+pub struct ClustersApi {
+    client: WorkspaceClient,
+}
+
+#[derive(Deserialize)]
+struct ClustersPage {
+    #[serde(default)]
+    clusters: Vec<ClusterDetails>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NodeTypes {
+    #[serde(default)]
+    node_types: Vec<NodeType>,
+}
+
+#[derive(Deserialize)]
+struct SparkVersions {
+    #[serde(default)]
+    versions: Vec<SparkVersion>,
+}
+
+impl ClustersApi {
+    /// Lists clusters (`GET /api/2.1/clusters/list`): pinned, active and recently terminated
+    /// ones, following `next_page_token`. Filters are sent as `filter_by.*` query parameters.
+    pub fn list(
+        &self,
+        request: ListClustersRequest,
+    ) -> impl Stream<Item = Result<ClusterDetails>> + Send + 'static {
+        let client = self.client.clone();
+        let mut query: Vec<(&'static str, String)> = Vec::new();
+        for state in &request.cluster_states {
+            query.push(("filter_by.cluster_states", state.to_string()));
+        }
+        for source in &request.cluster_sources {
+            query.push(("filter_by.cluster_sources", source.clone()));
+        }
+        if let Some(pinned) = request.is_pinned {
+            query.push(("filter_by.is_pinned", pinned.to_string()));
+        }
+        if let Some(policy) = request.policy_id {
+            query.push(("filter_by.policy_id", policy));
+        }
+        if let Some(size) = request.page_size {
+            query.push(("page_size", size.to_string()));
+        }
+        token_pages(move |page_token: Option<String>| {
+            let client = client.clone();
+            let mut query = query.clone();
+            async move {
+                if let Some(token) = page_token {
+                    query.push(("page_token", token));
+                }
+                let page: ClustersPage = client
+                    .get(format!("{CLUSTERS}/list"))
+                    .query(&query)
+                    .send_json()
+                    .await?;
+                Ok(Page::new(page.clusters, page.next_page_token))
+            }
+        })
+    }
+
+    /// Gets a cluster (`GET /api/2.1/clusters/get`). An unknown id is a not-found error.
+    pub async fn get(&self, cluster_id: &str) -> Result<ClusterDetails> {
+        self.client
+            .get(format!("{CLUSTERS}/get"))
+            .query(&[("cluster_id", cluster_id)])
+            .send_json()
+            .await
+    }
+
+    /// Starts a terminated cluster (`POST /api/2.1/clusters/start`); does not wait.
+    pub async fn start(&self, cluster_id: &str) -> Result<()> {
+        self.post_id("start", cluster_id).await
+    }
+
+    /// Restarts a running cluster (`POST /api/2.1/clusters/restart`); does not wait.
+    pub async fn restart(&self, cluster_id: &str) -> Result<()> {
+        self.post_id("restart", cluster_id).await
+    }
+
+    /// Terminates a cluster (`POST /api/2.1/clusters/delete`; the configuration is kept).
+    pub async fn terminate(&self, cluster_id: &str) -> Result<()> {
+        self.post_id("delete", cluster_id).await
+    }
+
+    async fn post_id(&self, op: &str, cluster_id: &str) -> Result<()> {
+        self.client
+            .post(format!("{CLUSTERS}/{op}"))
+            .json(&json!({"cluster_id": cluster_id}))
+            .idempotent(true)
+            .send_empty()
+            .await
+    }
+
+    /// Lists the node types available (`GET /api/2.1/clusters/list-node-types`).
+    pub async fn list_node_types(&self) -> Result<Vec<NodeType>> {
+        let resp: NodeTypes = self
+            .client
+            .get(format!("{CLUSTERS}/list-node-types"))
+            .send_json()
+            .await?;
+        Ok(resp.node_types)
+    }
+
+    /// Lists the Databricks Runtime versions (`GET /api/2.1/clusters/spark-versions`).
+    pub async fn spark_versions(&self) -> Result<Vec<SparkVersion>> {
+        let resp: SparkVersions = self
+            .client
+            .get(format!("{CLUSTERS}/spark-versions"))
+            .send_json()
+            .await?;
+        Ok(resp.versions)
+    }
+
+    /// Makes sure a cluster is `RUNNING` and returns it, with [`DEFAULT_START_GRACE`].
+    ///
+    /// See [`ensure_running_with`](Self::ensure_running_with).
+    pub async fn ensure_running(
+        &self,
+        cluster_id: &str,
+        opts: &PollOptions,
+    ) -> Result<ClusterDetails> {
+        self.ensure_running_with(cluster_id, opts, DEFAULT_START_GRACE)
+            .await
+    }
+
+    /// Makes sure a cluster is `RUNNING` and returns it.
+    ///
+    /// `RUNNING` → done; `TERMINATED` → start, then wait; `TERMINATING` → wait for
+    /// `TERMINATED`, then start; `PENDING`/`RESTARTING`/`RESIZING` → wait; `ERROR`/`UNKNOWN` →
+    /// fail. An `INVALID_STATE` answer to `start` (someone else is starting it) re-reads the
+    /// state. A `TERMINATED` read within `start_grace` after our `start` is treated as the
+    /// start not being visible yet; after that it fails with the termination reason.
+    pub async fn ensure_running_with(
+        &self,
+        cluster_id: &str,
+        opts: &PollOptions,
+        start_grace: Duration,
+    ) -> Result<ClusterDetails> {
+        let started: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
+        let what = format!("cluster {cluster_id} to be RUNNING");
+        let details = poll_until(opts, &what, || {
+            let started = Arc::clone(&started);
+            async move {
+                let details = self.get(cluster_id).await?;
+                let started_at = *started.lock().unwrap_or_else(|e| e.into_inner());
+                let state = details.state.clone().unwrap_or(ClusterState::Unknown);
+                match state {
+                    ClusterState::Running => Ok(Progress::Ready(details)),
+                    ClusterState::Pending | ClusterState::Restarting | ClusterState::Resizing => {
+                        Ok(Progress::Pending(details))
+                    }
+                    ClusterState::Terminating if started_at.is_none() => {
+                        Ok(Progress::Pending(details))
+                    }
+                    ClusterState::Terminated => match started_at {
+                        None => {
+                            match self.start(cluster_id).await {
+                                Ok(()) => {}
+                                Err(e) if is_invalid_state(&e) => {
+                                    tracing::debug!(
+                                        cluster_id,
+                                        "start raced with another caller; re-reading"
+                                    );
+                                }
+                                Err(e) => return Err(e),
+                            }
+                            *started.lock().unwrap_or_else(|e| e.into_inner()) =
+                                Some(Instant::now());
+                            Ok(Progress::Pending(details))
+                        }
+                        Some(at) if at.elapsed() < start_grace => Ok(Progress::Pending(details)),
+                        Some(_) => {
+                            let message = failure_message(&details);
+                            Ok(Progress::Failed {
+                                state: details,
+                                message,
+                            })
+                        }
+                    },
+                    _ => {
+                        let message = failure_message(&details);
+                        Ok(Progress::Failed {
+                            state: details,
+                            message,
+                        })
+                    }
+                }
+            }
+        })
+        .await
+        .map_err(|e| match e {
+            WaitError::TimedOut {
+                what,
+                elapsed,
+                last,
+            } => Error::WaitTimeout {
+                what,
+                elapsed,
+                last_state: last.and_then(|d| d.state).map(|s| s.as_str().to_owned()),
+            },
+            other => other.into(),
+        })?;
+        Ok(details)
+    }
+}
+
+fn is_invalid_state(err: &Error) -> bool {
+    err.error_code() == Some("INVALID_STATE")
+}
+
+fn failure_message(details: &ClusterDetails) -> String {
+    let state = details
+        .state
+        .as_ref()
+        .map_or("UNKNOWN", ClusterState::as_str);
+    let mut message = format!("cluster {} is {state}", details.cluster_id);
+    if let Some(msg) = details.state_message.as_deref().filter(|m| !m.is_empty()) {
+        message.push_str(": ");
+        message.push_str(msg);
+    }
+    if let Some(code) = details
+        .termination_reason
+        .as_ref()
+        .and_then(|r| r.code.as_deref())
+    {
+        message.push_str(&format!(" (termination reason {code})"));
+    }
+    message
+}

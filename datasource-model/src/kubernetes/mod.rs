@@ -1,0 +1,54 @@
+//! The Kubernetes `DataSource` resource from the kagent proposal.
+//!
+//! A `DataSource` (`kagent.dev/v1alpha1`) names a data platform and the semantic models to
+//! expose; its controller checks the connection, discovers the models into
+//! `status.availableModels` and generates an MCP tool server for kagent agents. This module holds
+//! the IO-free pieces of that controller:
+//!
+//! - the resource types ([`DataSourceResource`], [`DataSourceSpec`], [`DataSourceStatus`]);
+//! - the CustomResourceDefinition ([`crd`], [`crd_yaml`]);
+//! - the reconcile step ([`reconcile_discovered`]): validation, conditions, status and the
+//!   child manifests;
+//! - the generated tool-server manifests ([`tool_server_manifests`]) and the Agent `tools`
+//!   entry that references them ([`agent_tool_entry`]).
+//!
+//! No Kubernetes client crate is involved: manifests are `serde_json::Value`s a controller (or
+//! `kubectl apply`) can send as they are.
+//!
+//! # Generated tool servers
+//!
+//! | `spec.toolServer.kind` | objects | apiVersion |
+//! |---|---|---|
+//! | `MCPServer` (default) | MCPServer (+ ConfigMap for file-configured providers) | `kagent.dev/v1alpha1` (kmcp) |
+//! | `RemoteMCPServer` | Deployment + Service (streamable HTTP on `/mcp`) + RemoteMCPServer | `kagent.dev/v1alpha2` |
+//! | `ToolServer` (legacy, Databricks only) | ToolServer (stdio) | `kagent.dev/v1alpha1` |
+//!
+//! Databricks runs `databricks-mcp-server --workspace-url=… --catalog=… [--schema=…]
+//! [--models=a,b] [--warehouse-id=…] [--genie-space=…] --transport=…`; the other providers run
+//! `datasource-mcp-server --config=FILE` with the file in a generated ConfigMap. Credentials
+//! are Secret references only: `DATABRICKS_TOKEN`, `SNOWFLAKE_TOKEN`, or a BigQuery key file
+//! mounted and named by `GOOGLE_APPLICATION_CREDENTIALS`.
+
+mod children;
+mod crd;
+mod reconcile;
+mod types;
+mod validate;
+
+pub use children::{
+    DATABRICKS_SERVER, DATASOURCE_SERVER, DEFAULT_TOOLS, LABEL_DATASOURCE, LABEL_PROVIDER,
+    agent_tool_entry, agent_tool_entry_for, tool_server_manifests,
+};
+pub use crd::{PLURAL, crd, crd_yaml, open_api_v3_schema, yaml_stream};
+pub use reconcile::{
+    CONDITION_ACCEPTED, CONDITION_CONNECTED, CONDITION_CREDENTIALS_MAPPED,
+    CONDITION_MODELS_RESOLVED, CONDITION_READY, Children, FailureKind, ProviderFailure,
+    ReconcileOutput, reconcile_discovered,
+};
+pub use types::{
+    API_VERSION, AvailableModel, BigQuerySpec, Condition, ConditionStatus, DataSourceResource,
+    DataSourceSpec, DataSourceStatus, DatabricksSpec, GROUP, GeneratedToolServer, KIND, LocalSpec,
+    LocalTable, ObjectMeta, Provider, SecretKeyRef, SemanticModelRef, SnowflakeSpec,
+    ToolServerKind, ToolServerOptions, Transport, VERSION,
+};
+pub use validate::{DEFAULT_IMAGE, SpecError, validate_spec};
