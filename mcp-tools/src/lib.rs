@@ -12,6 +12,9 @@
 //!   the row cap is pushed into the backend request, text is byte-capped, and truncation is
 //!   explicit (`truncated: true` plus how to get more).
 //! - **The read-only SQL guard** ([`check_sql`]) on a real parser.
+//! - **The DataSource toolset** ([`DataSourceToolset`]) over any `Arc<dyn DataSource>`:
+//!   `list_models`, `describe_model`, `get_model_metrics`, `get_model_dimensions`, `query_model`,
+//!   `execute_sql`, `get_statement`, `cancel_statement`.
 //! - **The rmcp adapter** (feature `rmcp`, on by default) in one module, [`rmcp_adapter`].
 //!
 //! # Errors
@@ -28,6 +31,7 @@
 //! | `rmcp` | yes | [`rmcp_adapter::McpServer`], an rmcp `ServerHandler` over a [`Registry`] |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod datasource;
 mod output;
 mod registry;
 mod shaping;
@@ -38,6 +42,7 @@ mod tool;
 #[cfg(feature = "rmcp")]
 pub mod rmcp_adapter;
 
+pub use datasource::{DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions};
 pub use output::{ToolError, ToolOutput, parse_args};
 pub use registry::{Registry, RegistryBuilder, RegistryError};
 pub use shaping::{
