@@ -1,4 +1,53 @@
-//! Thin MCP tool adapters over `databricks-client`, `datasource-model` and `bundle-gen`.
+//! Thin MCP tool adapters over `datasource-model` (and later `databricks-client` and
+//! `bundle-gen`), composed into MCP servers by downstream binaries.
 //!
-//! This crate will hold an SDK-independent tool registry, the DataSource, workspace, bundle and
-//! platform toolsets, and an rmcp adapter that downstream binaries compose into MCP servers.
+//! # Layout
+//!
+//! - **Core, independent of any MCP SDK**: [`ToolSpec`] (name, title, description, JSON Schemas
+//!   generated from typed structs, [`ToolAnnotations`]), [`ToolOutput`] (text + structured
+//!   content, `isError`), [`ToolError`] (protocol errors vs errors the model can fix), the async
+//!   [`Tool`] trait and the [`Registry`] (toolsets, name prefix, allowlist, read-only mode, stable
+//!   order).
+//! - **Result shaping** shared by every tool ([`ResultLimits`], [`TableResult`], [`cap_text`]):
+//!   the row cap is pushed into the backend request, text is byte-capped, and truncation is
+//!   explicit (`truncated: true` plus how to get more).
+//! - **The read-only SQL guard** ([`check_sql`]) on a real parser.
+//! - **The DataSource toolset** ([`DataSourceToolset`]) over any `Arc<dyn DataSource>`:
+//!   `list_models`, `describe_model`, `get_model_metrics`, `get_model_dimensions`, `query_model`,
+//!   `execute_sql`, `get_statement`, `cancel_statement`.
+//! - **The rmcp adapter** (feature `rmcp`, on by default) in one module, [`rmcp_adapter`].
+//!
+//! # Errors
+//!
+//! Three layers: a request that cannot be routed (unknown tool) or a server fault is a protocol
+//! error; everything the caller can act on (bad arguments, bad SQL, unknown model, a backend
+//! outage) is an `isError` result whose text names the fix; transport problems stay Rust errors
+//! of the SDK.
+//!
+//! # Features
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `rmcp` | yes | [`rmcp_adapter::McpServer`], an rmcp `ServerHandler` over a [`Registry`] |
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod datasource;
+mod output;
+mod registry;
+mod shaping;
+mod spec;
+mod sql_guard;
+mod tool;
+
+#[cfg(feature = "rmcp")]
+pub mod rmcp_adapter;
+
+pub use datasource::{DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions};
+pub use output::{ToolError, ToolOutput, parse_args};
+pub use registry::{Registry, RegistryBuilder, RegistryError};
+pub use shaping::{
+    Column, DEFAULT_MAX_ROWS, DEFAULT_MAX_TEXT_BYTES, MoreRows, ResultLimits, TableResult, cap_text,
+};
+pub use spec::{ToolAnnotations, ToolSpec, object_schema_for};
+pub use sql_guard::{SqlGuardError, SqlKind, SqlPolicy, check_sql};
+pub use tool::{DynTool, Progress, ProgressSink, Tool, ToolContext, Toolset};

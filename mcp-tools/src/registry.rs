@@ -1,0 +1,404 @@
+//! The tool registry: composes toolsets, prefixes names, filters, enforces read-only mode.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::{DynTool, ToolContext, ToolError, ToolOutput, ToolSpec, Toolset};
+
+/// Why a [`Registry`] could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// Two tools end up with the same name.
+    #[error("two tools are named `{name}`; give the registry a prefix or leave one toolset out")]
+    DuplicateName {
+        /// The clashing name.
+        name: String,
+    },
+    /// A name breaks the MCP rules (1–128 characters of `A-Z a-z 0-9 _ . -`).
+    #[error(
+        "tool name `{name}` is invalid: use 1-128 characters from A-Z, a-z, 0-9, `_`, `.` and `-`"
+    )]
+    InvalidName {
+        /// The bad name.
+        name: String,
+    },
+    /// An allowlist entry matches no tool.
+    #[error("allowlist entry `{name}` matches no tool; available tools: {available}")]
+    UnknownAllowlistEntry {
+        /// The entry.
+        name: String,
+        /// Comma-separated names of all tools before filtering.
+        available: String,
+    },
+}
+
+/// An entry: the served spec (possibly prefixed) and the tool.
+#[derive(Debug)]
+struct Entry {
+    spec: ToolSpec,
+    tool: DynTool,
+}
+
+/// The set of tools a server offers, in a stable order (toolsets in the order they were added,
+/// tools in each toolset's order).
+///
+/// Cheap to clone (an `Arc` inside).
+///
+/// ```
+/// # use mcp_tools::{Registry, ToolContext};
+/// # async fn demo(toolset: std::sync::Arc<dyn mcp_tools::Toolset>) -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = Registry::builder()
+///     .toolset(toolset)
+///     .prefix("sales_")
+///     .read_only(true)
+///     .build()?;
+/// for spec in registry.specs() {
+///     println!("{}", spec.name());
+/// }
+/// let out = registry
+///     .call("sales_list_models", serde_json::json!({}), ToolContext::new())
+///     .await?;
+/// println!("{}", out.text);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Registry {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    visible: Vec<Entry>,
+    index: HashMap<String, usize>,
+    /// Served names of write tools hidden by read-only mode.
+    hidden_writes: BTreeSet<String>,
+}
+
+impl Registry {
+    /// A builder.
+    pub fn builder() -> RegistryBuilder {
+        RegistryBuilder::default()
+    }
+
+    /// The visible tools' specs, in stable order.
+    pub fn specs(&self) -> impl Iterator<Item = &ToolSpec> {
+        self.inner.visible.iter().map(|e| &e.spec)
+    }
+
+    /// The spec of a visible tool.
+    pub fn get(&self, name: &str) -> Option<&ToolSpec> {
+        self.inner
+            .index
+            .get(name)
+            .and_then(|&i| self.inner.visible.get(i))
+            .map(|e| &e.spec)
+    }
+
+    /// Number of visible tools.
+    pub fn len(&self) -> usize {
+        self.inner.visible.len()
+    }
+
+    /// Whether no tool is visible.
+    pub fn is_empty(&self) -> bool {
+        self.inner.visible.is_empty()
+    }
+
+    /// Calls a tool by its served name.
+    ///
+    /// Unknown names give [`ToolError::UnknownTool`]; write tools hidden by read-only mode give
+    /// [`ToolError::WriteDisabled`]; argument errors that tools report as
+    /// [`ToolError::InvalidParams`] are returned as is (adapters turn them into `isError`).
+    pub async fn call(
+        &self,
+        name: &str,
+        args: Value,
+        ctx: ToolContext,
+    ) -> Result<ToolOutput, ToolError> {
+        let Some(entry) = self
+            .inner
+            .index
+            .get(name)
+            .and_then(|&i| self.inner.visible.get(i))
+        else {
+            if self.inner.hidden_writes.contains(name) {
+                return Err(ToolError::WriteDisabled {
+                    tool: name.to_owned(),
+                });
+            }
+            return Err(ToolError::UnknownTool {
+                name: name.to_owned(),
+            });
+        };
+        tracing::debug!(tool = name, "tool call");
+        entry.tool.call(args, ctx).await
+    }
+}
+
+/// Builds a [`Registry`].
+#[derive(Debug, Default)]
+pub struct RegistryBuilder {
+    tools: Vec<DynTool>,
+    prefix: Option<String>,
+    allow: Option<Vec<String>>,
+    read_only: bool,
+}
+
+impl RegistryBuilder {
+    /// Adds every tool of a toolset.
+    pub fn toolset(mut self, toolset: Arc<dyn Toolset>) -> Self {
+        self.tools.extend(toolset.tools());
+        self
+    }
+
+    /// Adds one tool.
+    pub fn tool(mut self, tool: DynTool) -> Self {
+        self.tools.push(tool);
+        self
+    }
+
+    /// Prefixes every served name (generic names like `execute_sql` collide in aggregators).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
+        self.prefix = (!prefix.is_empty()).then_some(prefix);
+        self
+    }
+
+    /// Serves only these tools. Entries may be the tool's own name or the prefixed name.
+    pub fn allow<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allow = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// In read-only mode, tools that change data are neither listed nor callable.
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// Builds the registry, checking names and the allowlist.
+    pub fn build(self) -> Result<Registry, RegistryError> {
+        let prefix = self.prefix.unwrap_or_default();
+        let all: Vec<String> = self
+            .tools
+            .iter()
+            .map(|t| t.spec().name().to_owned())
+            .collect();
+        if let Some(allow) = &self.allow {
+            for name in allow {
+                let known = all
+                    .iter()
+                    .any(|n| n == name || format!("{prefix}{n}") == *name);
+                if !known {
+                    return Err(RegistryError::UnknownAllowlistEntry {
+                        name: name.clone(),
+                        available: all.join(", "),
+                    });
+                }
+            }
+        }
+        let mut visible = Vec::new();
+        let mut index = HashMap::new();
+        let mut hidden_writes = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        for tool in self.tools {
+            let base = tool.spec().name().to_owned();
+            let served = format!("{prefix}{base}");
+            if !valid_name(&served) {
+                return Err(RegistryError::InvalidName { name: served });
+            }
+            if !seen.insert(served.clone()) {
+                return Err(RegistryError::DuplicateName { name: served });
+            }
+            if let Some(allow) = &self.allow
+                && !allow.iter().any(|a| *a == base || *a == served)
+            {
+                continue;
+            }
+            if self.read_only && tool.spec().writes_data() {
+                hidden_writes.insert(served);
+                continue;
+            }
+            let spec = tool.spec().clone().with_name(served.clone());
+            index.insert(served, visible.len());
+            visible.push(Entry { spec, tool });
+        }
+        Ok(Registry {
+            inner: Arc::new(Inner {
+                visible,
+                index,
+                hidden_writes,
+            }),
+        })
+    }
+}
+
+/// MCP tool-name rule (2025-11-25): 1–128 characters of `[A-Za-z0-9_.-]`.
+fn valid_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Tool, ToolAnnotations, parse_args};
+    use async_trait::async_trait;
+
+    /// Echo arguments.
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct EchoArgs {
+        /// Text.
+        text: String,
+    }
+    /// Echo result.
+    #[derive(serde::Serialize, schemars::JsonSchema)]
+    struct EchoOut {
+        /// Text.
+        text: String,
+    }
+
+    #[derive(Debug)]
+    struct Echo(ToolSpec);
+
+    #[async_trait]
+    impl Tool for Echo {
+        fn spec(&self) -> &ToolSpec {
+            &self.0
+        }
+        async fn call(&self, args: Value, _ctx: ToolContext) -> Result<ToolOutput, ToolError> {
+            let a: EchoArgs = parse_args(self.0.name(), args)?;
+            ToolOutput::structured(a.text.clone(), &EchoOut { text: a.text })
+        }
+    }
+
+    fn echo(name: &str, write: bool) -> DynTool {
+        let mut spec = ToolSpec::new::<EchoArgs, EchoOut>(name, "echo");
+        if write {
+            spec = spec.with_annotations(ToolAnnotations::destructive());
+        }
+        Arc::new(Echo(spec))
+    }
+
+    #[derive(Debug)]
+    struct Set(Vec<DynTool>);
+    impl Toolset for Set {
+        fn name(&self) -> &str {
+            "set"
+        }
+        fn tools(&self) -> Vec<DynTool> {
+            self.0.clone()
+        }
+    }
+
+    fn set() -> Arc<dyn Toolset> {
+        Arc::new(Set(vec![
+            echo("zeta", false),
+            echo("alpha", false),
+            echo("drop_all", true),
+        ]))
+    }
+
+    fn names(r: &Registry) -> Vec<String> {
+        r.specs().map(|s| s.name().to_owned()).collect()
+    }
+
+    #[tokio::test]
+    async fn stable_order_prefix_and_call() {
+        let r = Registry::builder()
+            .toolset(set())
+            .prefix("x_")
+            .build()
+            .unwrap();
+        assert_eq!(names(&r), ["x_zeta", "x_alpha", "x_drop_all"]);
+        let out = r
+            .call(
+                "x_alpha",
+                serde_json::json!({"text": "hi"}),
+                ToolContext::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.text, "hi");
+        assert_eq!(out.structured, Some(serde_json::json!({"text": "hi"})));
+        let err = r
+            .call("alpha", Value::Null, ToolContext::new())
+            .await
+            .unwrap_err();
+        assert!(err.is_unknown_tool());
+    }
+
+    #[tokio::test]
+    async fn read_only_hides_and_rejects_writes() {
+        let r = Registry::builder()
+            .toolset(set())
+            .read_only(true)
+            .build()
+            .unwrap();
+        assert_eq!(names(&r), ["zeta", "alpha"]);
+        assert!(r.get("drop_all").is_none());
+        let err = r
+            .call(
+                "drop_all",
+                serde_json::json!({"text": "x"}),
+                ToolContext::new(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ToolError::WriteDisabled {
+                tool: "drop_all".into()
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn allowlist_filters_and_checks_entries() {
+        let r = Registry::builder()
+            .toolset(set())
+            .prefix("p.")
+            .allow(["alpha", "p.zeta"])
+            .build()
+            .unwrap();
+        assert_eq!(names(&r), ["p.zeta", "p.alpha"]);
+        let err = r
+            .call("p.drop_all", Value::Null, ToolContext::new())
+            .await
+            .unwrap_err();
+        assert!(err.is_unknown_tool());
+        let bad = Registry::builder().toolset(set()).allow(["nope"]).build();
+        assert!(matches!(
+            bad,
+            Err(RegistryError::UnknownAllowlistEntry { .. })
+        ));
+    }
+
+    #[test]
+    fn duplicates_and_bad_names_are_rejected() {
+        let dup = Registry::builder().toolset(set()).toolset(set()).build();
+        assert!(matches!(dup, Err(RegistryError::DuplicateName { .. })));
+        let bad = Registry::builder().toolset(set()).prefix("a b").build();
+        assert!(matches!(bad, Err(RegistryError::InvalidName { .. })));
+    }
+
+    #[tokio::test]
+    async fn invalid_args_are_invalid_params() {
+        let r = Registry::builder().toolset(set()).build().unwrap();
+        let err = r
+            .call("alpha", serde_json::json!({"txt": 1}), ToolContext::new())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ToolError::InvalidParams { .. }));
+        assert!(err.to_string().contains("text"), "{err}");
+    }
+}

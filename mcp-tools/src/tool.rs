@@ -1,0 +1,130 @@
+//! The async tool trait and the per-call context (cancellation, progress).
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::{ToolError, ToolOutput, ToolSpec};
+
+/// One tool: a spec and an async call.
+///
+/// Implementations parse their arguments with [`crate::parse_args`], call a library, and map the
+/// result; they hold no business logic.
+#[async_trait]
+pub trait Tool: Send + Sync + fmt::Debug {
+    /// The tool's descriptor.
+    fn spec(&self) -> &ToolSpec;
+
+    /// Runs the tool with JSON arguments (`Value::Null` when the client sent none).
+    async fn call(&self, args: Value, ctx: ToolContext) -> Result<ToolOutput, ToolError>;
+}
+
+/// A shared tool handle.
+pub type DynTool = Arc<dyn Tool>;
+
+/// A group of tools (for example "datasource"), composed into a [`crate::Registry`].
+pub trait Toolset: Send + Sync + fmt::Debug {
+    /// The toolset's name, used by `--toolsets` style filters.
+    fn name(&self) -> &str;
+    /// The tools, in a stable order.
+    fn tools(&self) -> Vec<DynTool>;
+}
+
+/// One progress update (`notifications/progress`).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Progress so far; increases with every update.
+    pub progress: f64,
+    /// The total, if known.
+    pub total: Option<f64>,
+    /// A short human-readable message.
+    pub message: Option<String>,
+}
+
+impl Progress {
+    /// A progress update with only a value.
+    pub fn new(progress: f64) -> Self {
+        Self {
+            progress,
+            total: None,
+            message: None,
+        }
+    }
+
+    /// Sets the total.
+    pub fn with_total(mut self, total: f64) -> Self {
+        self.total = Some(total);
+        self
+    }
+
+    /// Sets the message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+}
+
+/// Receives progress updates of one call (the rmcp adapter forwards them to the client).
+#[async_trait]
+pub trait ProgressSink: Send + Sync {
+    /// Delivers one update. Failures to deliver are ignored by design: progress is advisory.
+    async fn report(&self, progress: Progress);
+}
+
+/// Per-call context: cancellation and progress.
+///
+/// Cheap to clone.
+#[derive(Clone, Default)]
+pub struct ToolContext {
+    cancel: CancellationToken,
+    progress: Option<Arc<dyn ProgressSink>>,
+}
+
+impl fmt::Debug for ToolContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToolContext")
+            .field("cancelled", &self.cancel.is_cancelled())
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl ToolContext {
+    /// A context that is never cancelled and drops progress.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Uses `token` for cancellation.
+    pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    /// Sends progress to `sink`.
+    pub fn with_progress(mut self, sink: Arc<dyn ProgressSink>) -> Self {
+        self.progress = Some(sink);
+        self
+    }
+
+    /// The cancellation token of the call.
+    pub fn cancellation(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// Whether the client cancelled the call.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Reports progress if the client asked for it (no-op otherwise).
+    pub async fn report_progress(&self, progress: Progress) {
+        if let Some(sink) = &self.progress {
+            sink.report(progress).await;
+        }
+    }
+}
