@@ -339,3 +339,96 @@ async fn config_builds_a_databricks_source_without_leaking_the_token() {
     assert_eq!(source.to_string(), "Databricks(main)");
     assert!(!format!("{source:?}").contains("dapi-secret"));
 }
+
+/// A fake warehouse for the conformance suite: answers `region`/`total_revenue` groups,
+/// honours bound filter values, `LIMIT` and `row_limit`, like the real service would.
+#[cfg(feature = "conformance")]
+struct FakeWarehouse;
+
+#[cfg(feature = "conformance")]
+impl wiremock::Respond for FakeWarehouse {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let sql = body["statement"].as_str().unwrap_or_default();
+        let all = [("EMEA", "300.00"), ("AMER", "200.00"), ("APAC", "100.00")];
+        let values: Vec<&str> = body["parameters"]
+            .as_array()
+            .map(|ps| ps.iter().filter_map(|p| p["value"].as_str()).collect())
+            .unwrap_or_default();
+        let mut rows: Vec<Value> = all
+            .iter()
+            .filter(|(region, _)| values.is_empty() || values.contains(region))
+            .map(|(r, v)| json!([r, v]))
+            .collect();
+        let limit = regex::Regex::new(r"LIMIT (\d+)")
+            .ok()
+            .and_then(|re| re.captures(sql))
+            .and_then(|c| c.get(1))
+            .and_then(|m| m.as_str().parse::<usize>().ok());
+        if let Some(l) = limit {
+            rows.truncate(l);
+        }
+        if let Some(l) = body["row_limit"].as_u64() {
+            rows.truncate(usize::try_from(l).unwrap_or(usize::MAX));
+        }
+        ResponseTemplate::new(200).set_body_json(statement(
+            json!([
+                {"name": "region", "type_name": "STRING", "type_text": "STRING", "position": 0},
+                {"name": "total_revenue", "type_name": "DECIMAL", "type_text": "DECIMAL(38,2)", "position": 1}
+            ]),
+            Value::Array(rows),
+        ))
+    }
+}
+
+#[cfg(feature = "conformance")]
+#[tokio::test]
+async fn conformance_suite_over_wiremock() {
+    use datasource_model::conformance;
+    use std::sync::Arc;
+
+    let server = MockServer::start().await;
+    mount_table(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/unity-catalog/table-summaries"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "tables": [{"full_name": "main.sales.revenue_metrics", "table_type": "METRIC_VIEW"}]
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/preview/scim/v2/Me"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"userName": "ana"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/sql/warehouses/wh1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "wh1", "name": "S", "state": "RUNNING"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/unity-catalog/catalogs/main"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"name": "main"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.0/sql/statements"))
+        .respond_with(FakeWarehouse)
+        .mount(&server)
+        .await;
+    let source: Arc<datasource_model::DynDataSource> = Arc::new(source(&server, false));
+    // No time dimension / SQL in the fixture: the fake warehouse only knows one result shape.
+    conformance::run_all(
+        source,
+        &conformance::Fixture::new(
+            "main.sales.revenue_metrics",
+            "total_revenue",
+            "region",
+            "EMEA",
+        ),
+    )
+    .await;
+}
