@@ -430,6 +430,14 @@ impl DataSourceConfig {
                 }
                 Ok(Arc::new(builder.build().await?))
             }
+            #[cfg(feature = "databricks")]
+            Provider::Databricks => {
+                let d = self.databricks.clone().unwrap_or_default();
+                Ok(Arc::new(crate::DatabricksSource::from_config(
+                    &d,
+                    self.max_rows,
+                )?))
+            }
             other => Err(Error::invalid_config(format!(
                 "provider {other} is not compiled into this build; enable its cargo feature"
             ))),

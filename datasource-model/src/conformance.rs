@@ -1,4 +1,4 @@
-//! The conformance suite every [`DataSource`] must pass. **Not API-stable**: functions and
+//! The conformance suite every [`DataSource`](crate::DataSource) must pass. **Not API-stable**: functions and
 //! fixtures change as the contract grows.
 //!
 //! Each function takes an `Arc<DynDataSource>` and a [`Fixture`] describing one model the

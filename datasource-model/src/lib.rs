@@ -92,6 +92,8 @@ mod compile;
 mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(feature = "databricks")]
+mod databricks;
 mod error;
 pub mod kubernetes;
 #[cfg(feature = "local")]
@@ -110,6 +112,8 @@ pub use config::{
     DataSourceConfig, DatabricksConfig, LocalConfig, LocalModelConfig, LocalTableConfig,
     TableFormat,
 };
+#[cfg(feature = "databricks")]
+pub use databricks::DatabricksSource;
 pub use error::{BoxError, Error, Result};
 #[cfg(feature = "local")]
 pub use local::{LocalSource, LocalSourceBuilder};
