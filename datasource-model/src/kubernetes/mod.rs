@@ -7,8 +7,8 @@
 //!
 //! - the resource types ([`DataSourceResource`], [`DataSourceSpec`], [`DataSourceStatus`]);
 //! - the CustomResourceDefinition ([`crd`], [`crd_yaml`]);
-//! - the reconcile step ([`reconcile_discovered`]): validation, conditions, status and the
-//!   child manifests;
+//! - the reconcile step ([`reconcile`](fn@reconcile) against an `Arc<dyn DataSource>`, and its pure core
+//!   [`reconcile_discovered`]): validation, conditions, status and the child manifests;
 //! - the generated tool-server manifests ([`tool_server_manifests`]) and the Agent `tools`
 //!   entry that references them ([`agent_tool_entry`]).
 //!
@@ -31,6 +31,7 @@
 
 mod children;
 mod crd;
+mod provider;
 mod reconcile;
 mod types;
 mod validate;
@@ -40,6 +41,7 @@ pub use children::{
     agent_tool_entry, agent_tool_entry_for, tool_server_manifests,
 };
 pub use crd::{PLURAL, crd, crd_yaml, open_api_v3_schema, yaml_stream};
+pub use provider::{PROVIDER_TIMEOUT, reconcile};
 pub use reconcile::{
     CONDITION_ACCEPTED, CONDITION_CONNECTED, CONDITION_CREDENTIALS_MAPPED,
     CONDITION_MODELS_RESOLVED, CONDITION_READY, Children, FailureKind, ProviderFailure,

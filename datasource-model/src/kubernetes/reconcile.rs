@@ -101,7 +101,7 @@ pub struct ReconcileOutput {
 /// Reconciles a `DataSource` given the outcome of the provider's connection test and model
 /// discovery.
 ///
-/// This is the pure core of the reconciler: no IO, deterministic for a given
+/// This is the pure core of [`reconcile`](fn@super::reconcile): no IO, deterministic for a given
 /// `now`. Branches:
 ///
 /// - invalid spec → `Accepted=False` (reason `InvalidSpec`, the message names the field),

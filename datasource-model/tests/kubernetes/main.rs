@@ -5,4 +5,6 @@ mod crd;
 mod fixtures;
 mod kagent_schema;
 mod manifests;
+#[cfg(feature = "local")]
+mod provider;
 mod reconcile;
