@@ -1,0 +1,319 @@
+//! An MCP server exposing the DataSource tools of any provider.
+//!
+//! ```text
+//! # the bundled sample on the embedded local provider, no credentials:
+//! cargo run -p examples --example datasource-mcp-server -- --demo --tour   # scripted tour, then exit
+//! cargo run -p examples --example datasource-mcp-server -- --demo          # stdio MCP server
+//! cargo run -p examples --example datasource-mcp-server -- --demo --transport http --port 8765
+//! # any provider from a config file (see datasource_model::DataSourceConfig):
+//! cargo run -p examples --example datasource-mcp-server -- --config datasource.yaml
+//! ```
+//!
+//! Read-only by default; `--allow-writes` lets `execute_sql` run statements that change data.
+//! Logs go to stderr (stdout carries MCP messages only). The server exits cleanly when stdin
+//! closes.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, ValueEnum};
+use datasource_model::{DataSourceConfig, DynDataSource};
+use mcp_tools::rmcp_adapter::McpServer;
+use mcp_tools::{DataSourceToolset, DataSourceToolsetOptions, Registry, ResultLimits};
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Transport {
+    Stdio,
+    Http,
+}
+
+/// Serve the DataSource tools over MCP.
+#[derive(Debug, Parser)]
+#[command(name = "datasource-mcp-server")]
+struct Args {
+    /// Serve the bundled sample (orders, customers, inventory) on the local provider.
+    #[arg(long, conflicts_with = "config")]
+    demo: bool,
+    /// A DataSource config file (YAML or JSON) for any provider.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print a scripted tour of real tool calls through an in-process MCP client, then exit.
+    #[arg(long)]
+    tour: bool,
+    /// Let execute_sql run statements that change data (off: read-only).
+    #[arg(long)]
+    allow_writes: bool,
+    /// Serve only these models (comma-separated; default: all in scope).
+    #[arg(long, value_delimiter = ',')]
+    models: Vec<String>,
+    /// Serve only these tools (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    tools: Vec<String>,
+    /// Prefix every tool name (avoids collisions in aggregators), e.g. `sales_`.
+    #[arg(long, default_value = "")]
+    prefix: String,
+    /// Rows per result at most.
+    #[arg(long, default_value_t = mcp_tools::DEFAULT_MAX_ROWS)]
+    max_rows: usize,
+    /// Bytes of text per result at most (structured content keeps every returned row).
+    #[arg(long, default_value_t = mcp_tools::DEFAULT_MAX_TEXT_BYTES)]
+    max_text_bytes: usize,
+    /// stdio (default) or Streamable HTTP on 127.0.0.1.
+    #[arg(long, value_enum, default_value = "stdio")]
+    transport: Transport,
+    /// Port for `--transport http`.
+    #[arg(long, default_value_t = 8765)]
+    port: u16,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+
+    let config = match (&args.config, args.demo) {
+        (Some(path), _) => DataSourceConfig::from_file(path)
+            .with_context(|| format!("reading the DataSource config {}", path.display()))?,
+        (None, true) => DataSourceConfig::local_sample(),
+        (None, false) => bail!(
+            "pass --demo to serve the bundled sample, or --config FILE for another provider"
+        ),
+    };
+    let source: Arc<DynDataSource> = config
+        .build()
+        .await
+        .context("opening the data source")?;
+    let registry = build_registry(&args, source)?;
+
+    if args.tour {
+        return tour(registry).await;
+    }
+    let server = McpServer::new(registry, "datasource-mcp-server", env!("CARGO_PKG_VERSION"))
+        .with_instructions(
+            "Semantic models over a data source. Call list_models, then describe_model, then query_model (structured fields or a question). execute_sql runs one read-only statement.",
+        );
+    match args.transport {
+        Transport::Stdio => serve_stdio(server).await,
+        Transport::Http => serve_http(server, args.port).await,
+    }
+}
+
+fn build_registry(args: &Args, source: Arc<DynDataSource>) -> Result<Registry> {
+    let limits = ResultLimits::new()
+        .with_max_rows(args.max_rows)
+        .with_max_text_bytes(args.max_text_bytes);
+    let options = DataSourceToolsetOptions::new()
+        .with_allow_writes(args.allow_writes)
+        .with_limits(limits)
+        .with_models(args.models.clone());
+    let mut builder = Registry::builder()
+        .toolset(Arc::new(DataSourceToolset::new(source, options)))
+        .prefix(args.prefix.clone())
+        .read_only(!args.allow_writes);
+    if !args.tools.is_empty() {
+        builder = builder.allow(args.tools.clone());
+    }
+    Ok(builder.build()?)
+}
+
+async fn serve_stdio(server: McpServer) -> Result<()> {
+    match server.serve(rmcp::transport::stdio()).await {
+        Ok(running) => {
+            running.waiting().await?;
+            Ok(())
+        }
+        // stdin closed before a client completed initialization: a normal shutdown.
+        Err(e) if e.to_string().contains("connection closed") => {
+            tracing::info!("stdin closed before initialization; exiting");
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Streamable HTTP on 127.0.0.1:`port` at `/mcp`, with rmcp's DNS-rebinding protection: only
+/// loopback `Host` values are accepted, and browser `Origin`s must be loopback too.
+async fn serve_http(server: McpServer, port: u16) -> Result<()> {
+    use hyper_util::rt::TokioIo;
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
+    };
+
+    let config = StreamableHttpServerConfig::default()
+        .with_allowed_hosts(["localhost", "127.0.0.1", "::1"])
+        .with_allowed_origins([
+            "http://localhost:*",
+            "http://127.0.0.1:*",
+            "http://[::1]:*",
+        ]);
+    let service = StreamableHttpService::new(
+        move || Ok(server.clone()),
+        LocalSessionManager::default().into(),
+        config,
+    );
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}; pass another --port"))?;
+    eprintln!("datasource-mcp-server: Streamable HTTP on http://{addr}/mcp");
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let service = service.clone();
+        tokio::spawn(async move {
+            let hyper_service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let mut service = service.clone();
+                async move {
+                    if req.uri().path() != "/mcp" {
+                        return Ok::<HttpResponse, std::convert::Infallible>(not_found());
+                    }
+                    tower_service::Service::call(&mut service, req).await
+                }
+            });
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), hyper_service)
+                .await
+            {
+                tracing::debug!(error = %e, "HTTP connection ended with an error");
+            }
+        });
+    }
+}
+
+type HttpResponse =
+    hyper::Response<http_body_util::combinators::BoxBody<bytes::Bytes, std::convert::Infallible>>;
+
+fn not_found() -> HttpResponse {
+    use http_body_util::BodyExt;
+    let body = http_body_util::Full::new(bytes::Bytes::from_static(
+        b"not found; the MCP endpoint is /mcp",
+    ))
+    .boxed();
+    let mut response = hyper::Response::new(body);
+    *response.status_mut() = hyper::StatusCode::NOT_FOUND;
+    response
+}
+
+/// Runs a scripted session through a real MCP client (in-process, over a duplex pipe) and prints
+/// each call and its result.
+async fn tour(registry: Registry) -> Result<()> {
+    let server = McpServer::new(registry, "datasource-mcp-server", env!("CARGO_PKG_VERSION"));
+    let (server_io, client_io) = tokio::io::duplex(1 << 20);
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let client = ().serve(client_io).await.context("MCP initialize")?;
+    let info = client.peer_info().context("server info")?;
+    println!(
+        "# initialize → {} (protocol {})",
+        info.server_info
+            .as_ref()
+            .map(|i| i.name.as_str())
+            .unwrap_or("server"),
+        info.protocol_version
+    );
+    let tools = client.list_all_tools().await?;
+    println!("\n# tools/list → {} tools", tools.len());
+    for t in &tools {
+        let read_only = t
+            .annotations
+            .as_ref()
+            .and_then(|a| a.read_only_hint)
+            .unwrap_or(false);
+        println!(
+            "  {:<22} {}{}",
+            t.name,
+            if read_only { "[read-only] " } else { "" },
+            t.description.as_deref().unwrap_or("")
+        );
+    }
+
+    let call = |name: &'static str, args: Value| {
+        let client = &client;
+        async move {
+            println!("\n# tools/call {name} {args}");
+            let params = match args {
+                Value::Object(map) => CallToolRequestParams::new(name).with_arguments(map),
+                _ => CallToolRequestParams::new(name),
+            };
+            let result = client.call_tool(params).await?;
+            let text = result
+                .content
+                .iter()
+                .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let marker = if result.is_error == Some(true) {
+                "isError ← "
+            } else {
+                "← "
+            };
+            for (i, line) in text.lines().enumerate() {
+                println!("  {}{line}", if i == 0 { marker } else { "  " });
+            }
+            anyhow::Ok(result.structured_content)
+        }
+    };
+
+    let models = call("list_models", json!({})).await?;
+    let first = models
+        .as_ref()
+        .and_then(|m| m["models"][0]["name"].as_str())
+        .context("the sample has no models")?
+        .to_owned();
+    let described = call("describe_model", json!({ "model_name": first })).await?;
+    let metric = described
+        .as_ref()
+        .and_then(|d| d["metrics"][0]["name"].as_str())
+        .map(str::to_owned);
+    let dimension = described.as_ref().and_then(|d| {
+        d["dimensions"].as_array().and_then(|dims| {
+            dims.iter()
+                .find(|x| x["is_time"] != json!(true))
+                .and_then(|x| x["name"].as_str())
+                .map(str::to_owned)
+        })
+    });
+    if let (Some(metric), Some(dimension)) = (metric, dimension) {
+        call(
+            "query_model",
+            json!({
+                "model_name": first,
+                "metrics": [metric],
+                "dimensions": [dimension],
+                "order": [{"member": metric, "direction": "desc"}],
+                "limit": 3
+            }),
+        )
+        .await?;
+    }
+    call(
+        "execute_sql",
+        json!({ "sql": "SELECT 1 + 1 AS two" }),
+    )
+    .await?;
+    call(
+        "execute_sql",
+        json!({ "sql": "WITH gone AS (DELETE FROM orders) SELECT 1" }),
+    )
+    .await?;
+    call("describe_model", json!({ "model_name": "no_such_model" })).await?;
+    println!("\nThat was a real MCP session. Serve it to a client with: --demo (stdio) or --demo --transport http");
+    client.cancel().await?;
+    Ok(())
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Black-box test of the stdio MCP server with the official Python `mcp` SDK client.
+#
+# Installs `mcp` into a venv under target/ (reused on later runs), builds
+# `datasource-mcp-server`, and runs mcp-tools/tests/python/mcp_client_test.py against
+# `datasource-mcp-server --demo` (the bundled sample on the embedded local provider; no
+# credentials, no network besides PyPI for the first install).
+#
+# Env: MCP_PY_VERSION (default 2.3.0), PYTHON (default python3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py_version="${MCP_PY_VERSION:-2.3.0}"
+venv="target/mcp-python-venv"
+python="${PYTHON:-python3}"
+
+start=$SECONDS
+if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('mcp') != '$py_version')" 2>/dev/null; then
+  echo "==> installing mcp==$py_version into $venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$py_version"
+fi
+echo "==> python client ready ($((SECONDS - start))s)"
+
+cargo build --locked -p examples --example datasource-mcp-server
+echo "==> server built ($((SECONDS - start))s)"
+
+"$venv/bin/python" mcp-tools/tests/python/mcp_client_test.py \
+  target/debug/examples/datasource-mcp-server --demo
+echo "==> python client test passed ($((SECONDS - start))s)"
