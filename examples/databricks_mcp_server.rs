@@ -87,8 +87,7 @@ struct Args {
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -111,10 +110,9 @@ async fn main() -> Result<()> {
     }
     databricks.profile = args.profile.clone();
     let config = DataSourceConfig::new(Provider::Databricks).with_databricks(databricks);
-    let source: Arc<DynDataSource> = config
-        .build()
-        .await
-        .context("connecting to Databricks (set DATABRICKS_HOST and DATABRICKS_TOKEN, or pass --profile)")?;
+    let source: Arc<DynDataSource> = config.build().await.context(
+        "connecting to Databricks (set DATABRICKS_HOST and DATABRICKS_TOKEN, or pass --profile)",
+    )?;
 
     let mut options = DataSourceToolsetOptions::new()
         .with_allow_writes(args.allow_writes)

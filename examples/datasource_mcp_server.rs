@@ -75,8 +75,7 @@ struct Args {
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -86,14 +85,11 @@ async fn main() -> Result<()> {
         (Some(path), _) => DataSourceConfig::from_file(path)
             .with_context(|| format!("reading the DataSource config {}", path.display()))?,
         (None, true) => DataSourceConfig::local_sample(),
-        (None, false) => bail!(
-            "pass --demo to serve the bundled sample, or --config FILE for another provider"
-        ),
+        (None, false) => {
+            bail!("pass --demo to serve the bundled sample, or --config FILE for another provider")
+        }
     };
-    let source: Arc<DynDataSource> = config
-        .build()
-        .await
-        .context("opening the data source")?;
+    let source: Arc<DynDataSource> = config.build().await.context("opening the data source")?;
     let registry = build_registry(&args, source)?;
 
     if args.tour {
@@ -152,11 +148,7 @@ async fn serve_http(server: McpServer, port: u16) -> Result<()> {
 
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(["localhost", "127.0.0.1", "::1"])
-        .with_allowed_origins([
-            "http://localhost:*",
-            "http://127.0.0.1:*",
-            "http://[::1]:*",
-        ]);
+        .with_allowed_origins(["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"]);
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
         LocalSessionManager::default().into(),
@@ -174,15 +166,16 @@ async fn serve_http(server: McpServer, port: u16) -> Result<()> {
         };
         let service = service.clone();
         tokio::spawn(async move {
-            let hyper_service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let mut service = service.clone();
-                async move {
-                    if req.uri().path() != "/mcp" {
-                        return Ok::<HttpResponse, std::convert::Infallible>(not_found());
+            let hyper_service =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let mut service = service.clone();
+                    async move {
+                        if req.uri().path() != "/mcp" {
+                            return Ok::<HttpResponse, std::convert::Infallible>(not_found());
+                        }
+                        tower_service::Service::call(&mut service, req).await
                     }
-                    tower_service::Service::call(&mut service, req).await
-                }
-            });
+                });
             if let Err(e) = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), hyper_service)
                 .await
@@ -302,18 +295,16 @@ async fn tour(registry: Registry) -> Result<()> {
         )
         .await?;
     }
-    call(
-        "execute_sql",
-        json!({ "sql": "SELECT 1 + 1 AS two" }),
-    )
-    .await?;
+    call("execute_sql", json!({ "sql": "SELECT 1 + 1 AS two" })).await?;
     call(
         "execute_sql",
         json!({ "sql": "WITH gone AS (DELETE FROM orders) SELECT 1" }),
     )
     .await?;
     call("describe_model", json!({ "model_name": "no_such_model" })).await?;
-    println!("\nThat was a real MCP session. Serve it to a client with: --demo (stdio) or --demo --transport http");
+    println!(
+        "\nThat was a real MCP session. Serve it to a client with: --demo (stdio) or --demo --transport http"
+    );
     client.cancel().await?;
     Ok(())
 }
