@@ -32,17 +32,22 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod datasource;
+mod explain;
+mod fn_tool;
 mod output;
 mod registry;
 mod shaping;
 mod spec;
 mod sql_guard;
 mod tool;
+mod waiting;
 
 #[cfg(feature = "rmcp")]
 pub mod rmcp_adapter;
 
 pub use datasource::{DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions};
+pub use explain::{client_error_output, explain_client_error};
+pub use fn_tool::FnTool;
 pub use output::{ToolError, ToolOutput, parse_args};
 pub use registry::{Registry, RegistryBuilder, RegistryError};
 pub use shaping::{
@@ -51,3 +56,4 @@ pub use shaping::{
 pub use spec::{ToolAnnotations, ToolSpec, object_schema_for};
 pub use sql_guard::{SqlGuardError, SqlKind, SqlPolicy, check_sql};
 pub use tool::{DynTool, Progress, ProgressSink, Tool, ToolContext, Toolset};
+pub use waiting::{Step, WaitPolicy, Waited, wait_with_progress};

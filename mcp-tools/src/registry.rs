@@ -75,6 +75,49 @@ struct Inner {
     index: HashMap<String, usize>,
     /// Served names of write tools hidden by read-only mode.
     hidden_writes: BTreeSet<String>,
+    redactions: Redactions,
+}
+
+/// Secrets replaced by `[REDACTED]` in every tool output (kept out of `Debug`).
+#[derive(Clone, Default)]
+struct Redactions(Vec<String>);
+
+impl std::fmt::Debug for Redactions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redactions({} secrets)", self.0.len())
+    }
+}
+
+impl Redactions {
+    fn apply(&self, mut out: ToolOutput) -> ToolOutput {
+        if self.0.is_empty() {
+            return out;
+        }
+        for secret in &self.0 {
+            if out.text.contains(secret.as_str()) {
+                out.text = out.text.replace(secret.as_str(), "[REDACTED]");
+            }
+        }
+        if let Some(v) = out.structured.as_mut() {
+            self.apply_value(v);
+        }
+        out
+    }
+
+    fn apply_value(&self, v: &mut Value) {
+        match v {
+            Value::String(s) => {
+                for secret in &self.0 {
+                    if s.contains(secret.as_str()) {
+                        *s = s.replace(secret.as_str(), "[REDACTED]");
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| self.apply_value(i)),
+            Value::Object(map) => map.values_mut().for_each(|i| self.apply_value(i)),
+            _ => {}
+        }
+    }
 }
 
 impl Registry {
@@ -134,7 +177,11 @@ impl Registry {
             });
         };
         tracing::debug!(tool = name, "tool call");
-        entry.tool.call(args, ctx).await
+        entry
+            .tool
+            .call(args, ctx)
+            .await
+            .map(|out| self.inner.redactions.apply(out))
     }
 }
 
@@ -145,6 +192,7 @@ pub struct RegistryBuilder {
     prefix: Option<String>,
     allow: Option<Vec<String>>,
     read_only: bool,
+    redactions: Redactions,
 }
 
 impl RegistryBuilder {
@@ -180,6 +228,17 @@ impl RegistryBuilder {
     /// In read-only mode, tools that change data are neither listed nor callable.
     pub fn read_only(mut self, read_only: bool) -> Self {
         self.read_only = read_only;
+        self
+    }
+
+    /// Replaces `secret` (a token, a password) by `[REDACTED]` wherever it would appear in any
+    /// tool's output, text or structured content: a last line of defence behind tools that never
+    /// print credentials. Empty strings are ignored.
+    pub fn redact_secret(mut self, secret: impl Into<String>) -> Self {
+        let secret = secret.into();
+        if !secret.is_empty() {
+            self.redactions.0.push(secret);
+        }
         self
     }
 
@@ -235,6 +294,7 @@ impl RegistryBuilder {
                 visible,
                 index,
                 hidden_writes,
+                redactions: self.redactions,
             }),
         })
     }
@@ -389,6 +449,31 @@ mod tests {
         assert!(matches!(dup, Err(RegistryError::DuplicateName { .. })));
         let bad = Registry::builder().toolset(set()).prefix("a b").build();
         assert!(matches!(bad, Err(RegistryError::InvalidName { .. })));
+    }
+
+    #[tokio::test]
+    async fn secrets_are_redacted_from_every_output() {
+        let canary = "dapi-CANARY-0123456789";
+        let r = Registry::builder()
+            .toolset(set())
+            .redact_secret(canary)
+            .redact_secret("")
+            .build()
+            .unwrap();
+        let out = r
+            .call(
+                "alpha",
+                serde_json::json!({"text": format!("token={canary}")}),
+                ToolContext::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.text, "token=[REDACTED]");
+        assert_eq!(
+            out.structured,
+            Some(serde_json::json!({"text": "token=[REDACTED]"}))
+        );
+        assert!(!format!("{r:?}").contains(canary));
     }
 
     #[tokio::test]
