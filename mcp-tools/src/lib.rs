@@ -36,11 +36,13 @@ mod explain;
 mod fn_tool;
 mod output;
 mod registry;
+mod resources;
 mod shaping;
 mod spec;
 mod sql_guard;
 mod tool;
 mod waiting;
+mod workspace_resources;
 
 #[cfg(feature = "rmcp")]
 pub mod rmcp_adapter;
@@ -50,6 +52,11 @@ pub use explain::{client_error_output, explain_client_error};
 pub use fn_tool::FnTool;
 pub use output::{ToolError, ToolOutput, parse_args};
 pub use registry::{Registry, RegistryBuilder, RegistryError};
+pub use resources::{
+    PromptArgumentSpec, PromptError, PromptSet, PromptTemplate, ResourceContent, ResourceError,
+    ResourceInfo, ResourcePage, ResourceProvider, ResourceSet, ResourceTemplateInfo,
+    analysis_prompts,
+};
 pub use shaping::{
     Column, DEFAULT_MAX_ROWS, DEFAULT_MAX_TEXT_BYTES, MoreRows, ResultLimits, TableResult, cap_text,
 };
@@ -57,3 +64,4 @@ pub use spec::{ToolAnnotations, ToolSpec, object_schema_for};
 pub use sql_guard::{SqlGuardError, SqlKind, SqlPolicy, check_sql};
 pub use tool::{DynTool, Progress, ProgressSink, Tool, ToolContext, Toolset};
 pub use waiting::{Step, WaitPolicy, Waited, wait_with_progress};
+pub use workspace_resources::{WorkspaceResources, WorkspaceResourcesOptions};

@@ -9,7 +9,13 @@
 //!   `structuredContent`; `isError` results stay results;
 //! - an unknown tool → JSON-RPC `-32602` (invalid params); a server fault → `-32603`;
 //! - the request's progress token → `notifications/progress` from [`ToolContext::report_progress`];
-//! - `notifications/cancelled` → the [`ToolContext::cancellation`] token.
+//! - `notifications/cancelled` → the [`ToolContext::cancellation`] token;
+//! - `resources/list`, `resources/templates/list`, `resources/read` → the [`ResourceSet`] given
+//!   with [`McpServer::with_resources`] (an unknown URI → `-32002`, a bad cursor → `-32602`);
+//! - `prompts/list`, `prompts/get` → the [`PromptSet`] given with [`McpServer::with_prompts`]
+//!   (an unknown prompt or bad arguments → `-32602`).
+//!
+//! The `resources` and `prompts` capabilities are announced only when a set was given.
 //!
 //! ```no_run
 //! use mcp_tools::Registry;
@@ -27,16 +33,25 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use std::collections::BTreeMap;
+
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
-    ServerCapabilities, ServerConfig, Tool as McpTool, ToolAnnotations as McpAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
+    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ProgressNotificationParam, ProgressToken, Prompt, PromptArgument, PromptMessage,
+    PromptsCapability, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+    Resource, ResourceContents, ResourceTemplate, ResourcesCapability, Role, ServerCapabilities,
+    ServerConfig, Tool as McpTool, ToolAnnotations as McpAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, Peer, RoleServer, ServerHandler};
 use serde_json::Value;
 
-use crate::{Progress, ProgressSink, Registry, ToolContext, ToolError, ToolOutput, ToolSpec};
+use crate::{
+    Progress, ProgressSink, PromptError, PromptSet, Registry, ResourceError, ResourceSet,
+    ToolContext, ToolError, ToolOutput, ToolSpec,
+};
 
 /// An MCP server over a [`Registry`]. Cheap to clone (the registry is shared).
 #[derive(Debug, Clone)]
@@ -44,6 +59,8 @@ pub struct McpServer {
     registry: Registry,
     info: Implementation,
     instructions: Option<String>,
+    resources: ResourceSet,
+    prompts: PromptSet,
 }
 
 impl McpServer {
@@ -53,7 +70,21 @@ impl McpServer {
             registry,
             info: Implementation::new(name, version),
             instructions: None,
+            resources: ResourceSet::new(),
+            prompts: PromptSet::new(),
         }
+    }
+
+    /// Serves these resources (`resources/*`).
+    pub fn with_resources(mut self, resources: ResourceSet) -> Self {
+        self.resources = resources;
+        self
+    }
+
+    /// Serves these prompts (`prompts/*`).
+    pub fn with_prompts(mut self, prompts: PromptSet) -> Self {
+        self.prompts = prompts;
+        self
     }
 
     /// Instructions sent to the client at initialization.
@@ -106,6 +137,48 @@ pub fn to_call_tool_result(output: ToolOutput) -> CallToolResult {
     result
 }
 
+/// Converts a [`ResourceError`] into rmcp's `ErrorData`.
+pub fn resource_error_data(error: &ResourceError) -> ErrorData {
+    match error {
+        ResourceError::NotFound { uri, .. } => ErrorData::resource_not_found(
+            error.to_string(),
+            Some(serde_json::json!({ "uri": uri })),
+        ),
+        ResourceError::InvalidCursor { .. } => ErrorData::invalid_params(error.to_string(), None),
+        _ => ErrorData::internal_error(error.to_string(), None),
+    }
+}
+
+/// Converts a [`PromptError`] into rmcp's `ErrorData` (`-32602`, as the spec asks).
+pub fn prompt_error_data(error: &PromptError) -> ErrorData {
+    ErrorData::invalid_params(error.to_string(), None)
+}
+
+/// The MCP `Prompt` descriptors of a [`PromptSet`].
+pub fn to_mcp_prompts(prompts: &PromptSet) -> Vec<Prompt> {
+    prompts
+        .templates()
+        .iter()
+        .map(|t| {
+            let arguments = t
+                .arguments
+                .iter()
+                .map(|a| {
+                    PromptArgument::new(a.name.clone())
+                        .with_description(a.description.clone())
+                        .with_required(a.required)
+                })
+                .collect();
+            let mut prompt =
+                Prompt::new(t.name.clone(), Some(t.description.clone()), Some(arguments));
+            if let Some(title) = &t.title {
+                prompt = prompt.with_title(title.clone());
+            }
+            prompt
+        })
+        .collect()
+}
+
 /// Converts a protocol-level [`ToolError`] into rmcp's `ErrorData`.
 pub fn to_error_data(error: &ToolError) -> ErrorData {
     match error {
@@ -139,8 +212,14 @@ impl ProgressSink for PeerProgress {
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        let mut config = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(self.info.clone());
+        let mut capabilities = ServerCapabilities::builder().enable_tools().build();
+        if !self.resources.is_empty() {
+            capabilities.resources = Some(ResourcesCapability::default());
+        }
+        if !self.prompts.is_empty() {
+            capabilities.prompts = Some(PromptsCapability::default());
+        }
+        let mut config = ServerConfig::new(capabilities).with_server_info(self.info.clone());
         if let Some(i) = &self.instructions {
             config = config.with_instructions(i.clone());
         }
@@ -184,5 +263,122 @@ impl ServerHandler for McpServer {
                 }
             },
         }
+    }
+
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let cursor = request.and_then(|r| r.cursor);
+        let page = self
+            .resources
+            .list(cursor.as_deref())
+            .await
+            .map_err(|e| resource_error_data(&e))?;
+        let resources = page
+            .resources
+            .into_iter()
+            .map(|r| {
+                let mut resource = Resource::new(r.uri, r.name);
+                if let Some(t) = r.title {
+                    resource = resource.with_title(t);
+                }
+                if let Some(d) = r.description {
+                    resource = resource.with_description(d);
+                }
+                if let Some(m) = r.mime_type {
+                    resource = resource.with_mime_type(m);
+                }
+                resource
+            })
+            .collect();
+        let mut result = ListResourcesResult::with_all_items(resources);
+        result.next_cursor = page.next_cursor;
+        Ok(result)
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let templates = self
+            .resources
+            .templates()
+            .into_iter()
+            .map(|t| {
+                let mut template = ResourceTemplate::new(t.uri_template, t.name);
+                if let Some(d) = t.description {
+                    template = template.with_description(d);
+                }
+                if let Some(m) = t.mime_type {
+                    template = template.with_mime_type(m);
+                }
+                template
+            })
+            .collect();
+        Ok(ListResourceTemplatesResult::with_all_items(templates))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let contents = self
+            .resources
+            .read(&request.uri)
+            .await
+            .map_err(|e| resource_error_data(&e))?;
+        let contents = contents
+            .into_iter()
+            .map(|c| {
+                let mut content = ResourceContents::text(c.text, c.uri);
+                if let Some(m) = c.mime_type {
+                    content = content.with_mime_type(m);
+                }
+                content
+            })
+            .collect();
+        Ok(ReadResourceResult::new(contents).into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(to_mcp_prompts(
+            &self.prompts,
+        )))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let args: BTreeMap<String, String> = request
+            .arguments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                (k, v)
+            })
+            .collect();
+        let text = self
+            .prompts
+            .render(&request.name, &args)
+            .map_err(|e| prompt_error_data(&e))?;
+        let mut result = GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)]);
+        if let Some(t) = self.prompts.get(&request.name) {
+            result = result.with_description(t.description.clone());
+        }
+        Ok(result.into())
     }
 }
