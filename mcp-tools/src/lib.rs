@@ -31,6 +31,7 @@
 //! | `rmcp` | yes | [`rmcp_adapter::McpServer`], an rmcp `ServerHandler` over a [`Registry`] |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod catalogue;
 mod datasource;
 mod explain;
 mod fn_tool;
@@ -47,6 +48,7 @@ mod workspace_resources;
 #[cfg(feature = "rmcp")]
 pub mod rmcp_adapter;
 
+pub use catalogue::catalogue_markdown;
 pub use datasource::{DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions};
 pub use explain::{client_error_output, explain_client_error};
 pub use fn_tool::FnTool;

@@ -40,6 +40,7 @@ pub enum RegistryError {
 struct Entry {
     spec: ToolSpec,
     tool: DynTool,
+    toolset: Option<String>,
 }
 
 /// The set of tools a server offers, in a stable order (toolsets in the order they were added,
@@ -140,6 +141,15 @@ impl Registry {
             .map(|e| &e.spec)
     }
 
+    /// The name of the toolset a visible tool came from (`None` for tools added one by one).
+    pub fn toolset_of(&self, name: &str) -> Option<&str> {
+        self.inner
+            .index
+            .get(name)
+            .and_then(|&i| self.inner.visible.get(i))
+            .and_then(|e| e.toolset.as_deref())
+    }
+
     /// Number of visible tools.
     pub fn len(&self) -> usize {
         self.inner.visible.len()
@@ -188,7 +198,7 @@ impl Registry {
 /// Builds a [`Registry`].
 #[derive(Debug, Default)]
 pub struct RegistryBuilder {
-    tools: Vec<DynTool>,
+    tools: Vec<(Option<String>, DynTool)>,
     prefix: Option<String>,
     allow: Option<Vec<String>>,
     read_only: bool,
@@ -198,13 +208,15 @@ pub struct RegistryBuilder {
 impl RegistryBuilder {
     /// Adds every tool of a toolset.
     pub fn toolset(mut self, toolset: Arc<dyn Toolset>) -> Self {
-        self.tools.extend(toolset.tools());
+        let name = toolset.name().to_owned();
+        self.tools
+            .extend(toolset.tools().into_iter().map(|t| (Some(name.clone()), t)));
         self
     }
 
     /// Adds one tool.
     pub fn tool(mut self, tool: DynTool) -> Self {
-        self.tools.push(tool);
+        self.tools.push((None, tool));
         self
     }
 
@@ -248,7 +260,7 @@ impl RegistryBuilder {
         let all: Vec<String> = self
             .tools
             .iter()
-            .map(|t| t.spec().name().to_owned())
+            .map(|(_, t)| t.spec().name().to_owned())
             .collect();
         if let Some(allow) = &self.allow {
             for name in allow {
@@ -267,7 +279,7 @@ impl RegistryBuilder {
         let mut index = HashMap::new();
         let mut hidden_writes = BTreeSet::new();
         let mut seen = BTreeSet::new();
-        for tool in self.tools {
+        for (toolset, tool) in self.tools {
             let base = tool.spec().name().to_owned();
             let served = format!("{prefix}{base}");
             if !valid_name(&served) {
@@ -287,7 +299,11 @@ impl RegistryBuilder {
             }
             let spec = tool.spec().clone().with_name(served.clone());
             index.insert(served, visible.len());
-            visible.push(Entry { spec, tool });
+            visible.push(Entry {
+                spec,
+                tool,
+                toolset,
+            });
         }
         Ok(Registry {
             inner: Arc::new(Inner {

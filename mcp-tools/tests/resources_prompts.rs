@@ -253,7 +253,11 @@ async fn unknown_resources_and_bad_cursors_are_protocol_errors() {
             .await
             .unwrap_err();
         let text = format!("{err:?}");
-        assert!(text.contains(&format!("{:?}", ErrorCode::RESOURCE_NOT_FOUND.0)) || text.contains("-32002"), "{uri}: {text}");
+        assert!(
+            text.contains(&format!("{:?}", ErrorCode::RESOURCE_NOT_FOUND.0))
+                || text.contains("-32002"),
+            "{uri}: {text}"
+        );
         assert!(!text.contains(CANARY));
     }
     let mut params = PaginatedRequestParams::default();
@@ -291,7 +295,10 @@ async fn prompts_list_and_render() {
     );
     let got = client.get_prompt(params).await.unwrap();
     let text = serde_json::to_string(&got.messages).unwrap();
-    assert!(text.contains("main.sales.orders") && text.contains("refunds"), "{text}");
+    assert!(
+        text.contains("main.sales.orders") && text.contains("refunds"),
+        "{text}"
+    );
 
     let err = client
         .get_prompt(GetPromptRequestParams::new("explore_table"))
