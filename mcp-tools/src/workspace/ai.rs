@@ -64,15 +64,16 @@ struct ListEndpointsResult {
 }
 
 pub(super) fn list_serving_endpoints(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ListEndpointsArgs, ListEndpointsResult>(
             "list_serving_endpoints",
-            "List the model serving endpoints (name, task, readiness). Query one with query_serving_endpoint. Paginated with `limit` and `offset`.",
+            "List the model serving endpoints (name, task, readiness). Query one with \
+                query_serving_endpoint. Paginated with `limit` and `offset`.",
         )
         .with_title("List serving endpoints")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ListEndpointsArgs, _ctx| {
+        move |s, args: ListEndpointsArgs, _ctx| async move {
             let window = Window::new(&s.limits(), args.offset, args.limit);
             let mut all = call!("list_serving_endpoints", s.client.serving().list().await);
             all.sort_by(|a, b| a.name.cmp(&b.name));
@@ -121,7 +122,7 @@ pub(super) fn list_serving_endpoints(s: &Arc<Shared>) -> DynTool {
                     endpoints: page.items,
                 },
             )
-        }
+        },
     )
 }
 
@@ -183,19 +184,22 @@ struct QueryEndpointResult {
 /// outside services). Operators serving agents with side-effecting tools should leave this tool
 /// out with the registry allowlist.
 pub(super) fn query_serving_endpoint(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<QueryEndpointArgs, QueryEndpointResult>(
             "query_serving_endpoint",
-            "Query a model serving endpoint. Pass exactly one of `dataframe_records` (custom models), `inputs` (tensor or embedding inputs) or `messages` (chat endpoints, with optional max_tokens/temperature). Returns the generated text or predictions, capped.",
+            "Query a model serving endpoint. Pass exactly one of `dataframe_records` (custom \
+                models), `inputs` (tensor or embedding inputs) or `messages` (chat endpoints, with \
+                optional max_tokens/temperature). Returns the generated text or predictions, \
+                capped.",
         )
         .with_title("Query a serving endpoint")
         .with_annotations(
             ToolAnnotations::read_only()
                 .with_idempotent(false)
-                .with_open_world(true)
+                .with_open_world(true),
         ),
-        |s, args: QueryEndpointArgs, _ctx| {
+        move |s, args: QueryEndpointArgs, _ctx| async move {
             let mut query = match (args.dataframe_records, args.inputs, args.messages) {
                 (Some(records), None, None) => ServingQuery::dataframe_records(records),
                 (None, Some(inputs), None) => ServingQuery::inputs(inputs),
@@ -223,7 +227,14 @@ pub(super) fn query_serving_endpoint(s: &Arc<Shared>) -> DynTool {
                 s.client.serving().query(&args.name, &query).await
             );
             let max = s.max_text();
-            let gen_text = resp.text().map(|t| cap_text(t, max, "the endpoint (ask for a shorter answer)"));
+            let gen_text = resp.text().map(|t| {
+                cap_text(
+                    t,
+                    max,
+                    "the endpoint (ask for a shorter \
+                answer)",
+                )
+            });
             let json = serde_json::to_value(&resp).unwrap_or(Value::Null);
             let json_text = json.to_string();
             let truncated = json_text.len() > max;
@@ -241,7 +252,7 @@ pub(super) fn query_serving_endpoint(s: &Arc<Shared>) -> DynTool {
                     truncated,
                 },
             )
-        }
+        },
     )
 }
 
@@ -289,15 +300,16 @@ struct ListIndexesResult {
 }
 
 pub(super) fn list_vector_indexes(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ListIndexesArgs, ListIndexesResult>(
             "list_vector_indexes",
-            "List vector search indexes, of one endpoint or of all endpoints. Search one with query_vector_index. Paginated with `limit` and `offset`.",
+            "List vector search indexes, of one endpoint or of all endpoints. Search one with \
+                query_vector_index. Paginated with `limit` and `offset`.",
         )
         .with_title("List vector indexes")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ListIndexesArgs, _ctx| {
+        move |s, args: ListIndexesArgs, _ctx| async move {
             let window = Window::new(&s.limits(), args.offset, args.limit);
             let vs = s.client.vector_search();
             let endpoints: Vec<String> = match args.endpoint_name {
@@ -336,14 +348,20 @@ pub(super) fn list_vector_indexes(s: &Arc<Shared>) -> DynTool {
                     .collect(),
                 next_offset: page.next_offset,
             };
-            let text = list_text("vector indexes", "list_vector_indexes", &page, s.max_text(), |i| {
-                format!(
-                    "{} | {} | {}",
-                    i.name,
-                    or_dash(i.endpoint_name.as_deref()),
-                    or_dash(i.index_type.as_deref())
-                )
-            });
+            let text = list_text(
+                "vector indexes",
+                "list_vector_indexes",
+                &page,
+                s.max_text(),
+                |i| {
+                    format!(
+                        "{} | {} | {}",
+                        i.name,
+                        or_dash(i.endpoint_name.as_deref()),
+                        or_dash(i.index_type.as_deref())
+                    )
+                },
+            );
             output(
                 text,
                 &ListIndexesResult {
@@ -352,7 +370,7 @@ pub(super) fn list_vector_indexes(s: &Arc<Shared>) -> DynTool {
                     indexes: page.items,
                 },
             )
-        }
+        },
     )
 }
 
@@ -379,15 +397,17 @@ struct QueryIndexArgs {
 }
 
 pub(super) fn query_vector_index(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<QueryIndexArgs, TableResult>(
             "query_vector_index",
-            "Search a vector index by text (query_text) or by embedding (query_vector), returning the chosen columns plus a similarity score, best first. Optional filters_json narrows the candidates.",
+            "Search a vector index by text (query_text) or by embedding (query_vector), returning \
+                the chosen columns plus a similarity score, best first. Optional filters_json \
+                narrows the candidates.",
         )
         .with_title("Query a vector index")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: QueryIndexArgs, _ctx| {
+        move |s, args: QueryIndexArgs, _ctx| async move {
             let mut query = match (args.query_text, args.query_vector) {
                 (Some(t), None) => VectorQuery::text(t, args.columns),
                 (None, Some(v)) => VectorQuery::vector(v, args.columns),
@@ -399,17 +419,17 @@ pub(super) fn query_vector_index(s: &Arc<Shared>) -> DynTool {
                 }
             };
             let cap = s.limits().max_rows;
-            let n = args
-                .num_results
-                .map_or(10, |n| n as usize)
-                .clamp(1, cap);
+            let n = args.num_results.map_or(10, |n| n as usize).clamp(1, cap);
             query = query.with_num_results(u32::try_from(n).unwrap_or(10));
             if let Some(f) = args.filters_json {
                 query = query.with_filters_json(f);
             }
             let resp = call!(
                 "query_vector_index",
-                s.client.vector_search().query(&args.index_name, &query).await
+                s.client
+                    .vector_search()
+                    .query(&args.index_name, &query)
+                    .await
             );
             let columns = resp
                 .manifest
@@ -418,11 +438,12 @@ pub(super) fn query_vector_index(s: &Arc<Shared>) -> DynTool {
                 .map(|c| Column::new(c.name.clone(), c.type_text.clone()))
                 .collect();
             let more = resp.next_page_token.is_some();
-            let table = TableResult::from_rows(columns, resp.result.data_array, n, 0, more, |off| {
-                MoreRows::new(None, off, "raise num_results or add filters_json")
-            });
+            let table =
+                TableResult::from_rows(columns, resp.result.data_array, n, 0, more, |off| {
+                    MoreRows::new(None, off, "raise num_results or add filters_json")
+                });
             output(table.to_text(s.max_text()), &table)
-        }
+        },
     )
 }
 
@@ -486,54 +507,68 @@ struct GenieAskResult {
 /// records belongs to the caller's own history. It is not idempotent (each call asks anew).
 pub(super) fn genie_ask(s: &Arc<Shared>) -> DynTool {
     let max_wait = s.options.wait.max_wait.as_secs();
-    tool!(
+    tool(
         s,
         ToolSpec::new::<GenieAskArgs, GenieAskResult>(
             "genie_ask",
             format!(
-                "Ask a Genie space (AI/BI) a question about its data in natural language. Returns Genie's answer, the SQL it ran and the rows (capped), plus conversation_id for follow-ups. Waits up to wait_seconds (default 60, at most {max_wait}); if the answer is not ready, call again with conversation_id and message_id."
+                "Ask a Genie space (AI/BI) a question about its data in natural language. Returns \
+                    Genie's answer, the SQL it ran and the rows (capped), plus conversation_id for \
+                    follow-ups. Waits up to wait_seconds (default 60, at most {max_wait}); if the \
+                    answer is not ready, call again with conversation_id and message_id."
             ),
         )
         .with_title("Ask Genie")
         .with_annotations(ToolAnnotations::read_only().with_idempotent(false)),
-        |s, args: GenieAskArgs, ctx| {
+        move |s, args: GenieAskArgs, ctx| async move {
             let Some(space_id) = args
                 .space_id
                 .or_else(|| s.options.genie_space_id.clone())
                 .filter(|x| !x.trim().is_empty())
             else {
                 return Ok(ToolOutput::error(
-                    "genie_ask needs a Genie space: pass space_id, or have the operator start the server with --genie-space-id",
+                    "genie_ask needs a Genie space: pass space_id, or have the operator start the \
+                        server with --genie-space-id",
                 ));
             };
             let genie = s.client.genie();
-            let (conversation_id, message_id) = match (args.question, args.conversation_id, args.message_id) {
-                (Some(q), None, None) => {
-                    let started = call!("genie_ask", genie.start_conversation(&space_id, &q).await);
-                    (started.conversation_id, started.message_id)
-                }
-                (Some(q), Some(c), None) => {
-                    let m = call!("genie_ask", genie.create_message(&space_id, &c, &q).await);
-                    let conv = m.conversation_id.clone().filter(|x| !x.is_empty()).unwrap_or(c);
-                    (conv, m.message_id().to_owned())
-                }
-                (None, Some(c), Some(m)) => (c, m),
-                _ => {
-                    return Err(ToolError::invalid_params(
-                        "genie_ask",
-                        "pass `question` (optionally with conversation_id for a follow-up), or `conversation_id` and `message_id` to get an earlier answer",
-                    ));
-                }
-            };
-            let (wait, _) = s
-                .options
-                .wait
-                .limit(Some(args.wait_seconds.unwrap_or(DEFAULT_GENIE_WAIT_SECONDS)));
+            let (conversation_id, message_id) =
+                match (args.question, args.conversation_id, args.message_id) {
+                    (Some(q), None, None) => {
+                        let started =
+                            call!("genie_ask", genie.start_conversation(&space_id, &q).await);
+                        (started.conversation_id, started.message_id)
+                    }
+                    (Some(q), Some(c), None) => {
+                        let m = call!("genie_ask", genie.create_message(&space_id, &c, &q).await);
+                        let conv = m
+                            .conversation_id
+                            .clone()
+                            .filter(|x| !x.is_empty())
+                            .unwrap_or(c);
+                        (conv, m.message_id().to_owned())
+                    }
+                    (None, Some(c), Some(m)) => (c, m),
+                    _ => {
+                        return Err(ToolError::invalid_params(
+                            "genie_ask",
+                            "pass `question` (optionally with conversation_id for a follow-up), or \
+                            `conversation_id` and `message_id` to get an earlier answer",
+                        ));
+                    }
+                };
+            let (wait, _) = s.options.wait.limit(Some(
+                args.wait_seconds.unwrap_or(DEFAULT_GENIE_WAIT_SECONDS),
+            ));
             let waited = call!(
                 "genie_ask",
                 wait_with_progress(&ctx, &s.options.wait, wait, || {
                     let genie = genie.clone();
-                    let (sp, cv, ms) = (space_id.clone(), conversation_id.clone(), message_id.clone());
+                    let (sp, cv, ms) = (
+                        space_id.clone(),
+                        conversation_id.clone(),
+                        message_id.clone(),
+                    );
                     async move {
                         let m = genie.get_message(&sp, &cv, &ms).await?;
                         let done = m.is_terminal();
@@ -562,7 +597,9 @@ pub(super) fn genie_ask(s: &Arc<Shared>) -> DynTool {
             let max = s.max_text();
             if !done {
                 result.next = format!(
-                    "Genie is still working ({}); call genie_ask with conversation_id={conversation_id} and message_id={message_id} to get the answer",
+                    "Genie is still working ({}); call genie_ask with \
+                        conversation_id={conversation_id} and message_id={message_id} to get the \
+                        answer",
                     result.status
                 );
                 return output(format!("{}\nNext: {}", result.status, result.next), &result);
@@ -571,10 +608,15 @@ pub(super) fn genie_ask(s: &Arc<Shared>) -> DynTool {
                 let e = msg.error.as_ref();
                 result.error = Some(format!(
                     "{}{}",
-                    e.and_then(|e| e.type_.clone()).map(|t| format!("{t}: ")).unwrap_or_default(),
-                    e.and_then(|e| e.error.clone()).unwrap_or_else(|| "no error message".to_owned())
+                    e.and_then(|e| e.type_.clone())
+                        .map(|t| format!("{t}: "))
+                        .unwrap_or_default(),
+                    e.and_then(|e| e.error.clone())
+                        .unwrap_or_else(|| "no error message".to_owned())
                 ));
-                result.next = "rephrase the question, or ask a follow-up in the same conversation".to_owned();
+                result.next = "rephrase the question, or ask a follow-up in the same \
+                    conversation"
+                    .to_owned();
                 let text = format!(
                     "Genie answered {}: {}\nNext: {}",
                     result.status,
@@ -595,7 +637,8 @@ pub(super) fn genie_ask(s: &Arc<Shared>) -> DynTool {
                         result.rows = Some(statement_table(
                             r.statement_response,
                             s.limits().max_rows,
-                            "ask Genie a narrower question, or run the SQL with execute_dbsql and page with LIMIT/OFFSET",
+                            "ask Genie a narrower question, or run the SQL with execute_dbsql and \
+                                page with LIMIT/OFFSET",
                         ));
                     }
                     Ok(r) => {
@@ -605,7 +648,10 @@ pub(super) fn genie_ask(s: &Arc<Shared>) -> DynTool {
                         );
                     }
                     Err(e) => {
-                        result.next = format!("the answer's rows could not be read ({e}); run the SQL with execute_dbsql");
+                        result.next = format!(
+                            "the answer's rows could not be read ({e}); run the \
+                            SQL with execute_dbsql"
+                        );
                     }
                 }
             }
@@ -624,7 +670,10 @@ pub(super) fn genie_ask(s: &Arc<Shared>) -> DynTool {
                 text.push_str(&rows.to_text(max / 2));
             }
             text.push_str(&format!("\nNext: {}", result.next));
-            output(cap_text(text.trim_start(), max, "structuredContent"), &result)
-        }
+            output(
+                cap_text(text.trim_start(), max, "structuredContent"),
+                &result,
+            )
+        },
     )
 }

@@ -78,15 +78,16 @@ fn uc_output(
 }
 
 pub(super) fn list_catalogs(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ListCatalogsArgs, UcListResult>(
             "list_catalogs",
-            "List the Unity Catalog catalogs visible to the server's identity. Then list_schemas of a catalog. Paginated with `limit` and `offset`.",
+            "List the Unity Catalog catalogs visible to the server's identity. Then list_schemas \
+                of a catalog. Paginated with `limit` and `offset`.",
         )
         .with_title("List catalogs")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ListCatalogsArgs, _ctx| {
+        move |s, args: ListCatalogsArgs, _ctx| async move {
             let window = Window::new(&s.limits(), args.offset, args.limit);
             let page = call!(
                 "list_catalogs",
@@ -107,7 +108,7 @@ pub(super) fn list_catalogs(s: &Arc<Shared>) -> DynTool {
                 next_offset: page.next_offset,
             };
             uc_output("catalogs", "list_catalogs", page, s.max_text())
-        }
+        },
     )
 }
 
@@ -126,15 +127,16 @@ struct ListSchemasArgs {
 }
 
 pub(super) fn list_schemas(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ListSchemasArgs, UcListResult>(
             "list_schemas",
-            "List the schemas of a Unity Catalog catalog. Then list_tables of a schema. Paginated with `limit` and `offset`.",
+            "List the schemas of a Unity Catalog catalog. Then list_tables of a schema. Paginated \
+                with `limit` and `offset`.",
         )
         .with_title("List schemas")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ListSchemasArgs, _ctx| {
+        move |s, args: ListSchemasArgs, _ctx| async move {
             let window = Window::new(&s.limits(), args.offset, args.limit);
             let page = call!(
                 "list_schemas",
@@ -162,7 +164,7 @@ pub(super) fn list_schemas(s: &Arc<Shared>) -> DynTool {
                 page,
                 s.max_text(),
             )
-        }
+        },
     )
 }
 
@@ -183,15 +185,16 @@ struct ListTablesArgs {
 }
 
 pub(super) fn list_tables(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ListTablesArgs, UcListResult>(
             "list_tables",
-            "List the tables and views of a Unity Catalog schema (name, type, comment). Get columns with get_table. Paginated with `limit` and `offset`.",
+            "List the tables and views of a Unity Catalog schema (name, type, comment). Get \
+                columns with get_table. Paginated with `limit` and `offset`.",
         )
         .with_title("List tables")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ListTablesArgs, _ctx| {
+        move |s, args: ListTablesArgs, _ctx| async move {
             let window = Window::new(&s.limits(), args.offset, args.limit);
             let page_size = u32::try_from(window.reach().min(50)).unwrap_or(50);
             let options = ListTablesOptions::default()
@@ -228,7 +231,7 @@ pub(super) fn list_tables(s: &Arc<Shared>) -> DynTool {
                 page,
                 s.max_text(),
             )
-        }
+        },
     )
 }
 
@@ -287,16 +290,21 @@ struct GetTableResult {
 }
 
 pub(super) fn get_table(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<GetTableArgs, GetTableResult>(
             "get_table",
-            "Get a Unity Catalog table or view: columns with types, nullability and comments, table type, format, owner and (for views) the definition. Use it before writing SQL for execute_dbsql.",
+            "Get a Unity Catalog table or view: columns with types, nullability and comments, \
+                table type, format, owner and (for views) the definition. Use it before writing \
+                SQL for execute_dbsql.",
         )
         .with_title("Get a table")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: GetTableArgs, _ctx| {
-            let t = call!("get_table", s.client.catalog().get_table(&args.full_name).await);
+        move |s, args: GetTableArgs, _ctx| async move {
+            let t = call!(
+                "get_table",
+                s.client.catalog().get_table(&args.full_name).await
+            );
             let full_name = t.qualified_name();
             let columns: Vec<TableColumn> = t
                 .columns
@@ -323,8 +331,15 @@ pub(super) fn get_table(s: &Arc<Shared>) -> DynTool {
                     "\n- {} {}{}{}",
                     c.name,
                     or_dash(c.type_text.as_deref()),
-                    if c.nullable == Some(false) { " NOT NULL" } else { "" },
-                    c.comment.as_deref().map(|x| format!(" -- {x}")).unwrap_or_default()
+                    if c.nullable == Some(false) {
+                        " NOT NULL"
+                    } else {
+                        ""
+                    },
+                    c.comment
+                        .as_deref()
+                        .map(|x| format!(" -- {x}"))
+                        .unwrap_or_default()
                 ));
             }
             output(
@@ -340,6 +355,6 @@ pub(super) fn get_table(s: &Arc<Shared>) -> DynTool {
                     columns,
                 },
             )
-        }
+        },
     )
 }

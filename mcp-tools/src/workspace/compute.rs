@@ -124,19 +124,21 @@ struct ListClustersResult {
 }
 
 pub(super) fn list_clusters(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ListClustersArgs, ListClustersResult>(
             "list_clusters",
-            "List all-purpose and recent job clusters (id, name, state). Filter by `state`; paginated with `limit` and `offset`.",
+            "List all-purpose and recent job clusters (id, name, state). Filter by `state`; \
+                paginated with `limit` and `offset`.",
         )
         .with_title("List clusters")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ListClustersArgs, _ctx| {
+        move |s, args: ListClustersArgs, _ctx| async move {
             let window = Window::new(&s.limits(), args.offset, args.limit);
             let mut request = ListClustersRequest::new();
             if let Some(state) = args.state.filter(|s| !s.trim().is_empty()) {
-                request = request.with_state(ClusterState::from(state.trim().to_uppercase().as_str()));
+                request =
+                    request.with_state(ClusterState::from(state.trim().to_uppercase().as_str()));
             }
             request.page_size = u32::try_from(window.reach().min(100)).ok();
             let page = call!(
@@ -144,10 +146,20 @@ pub(super) fn list_clusters(s: &Arc<Shared>) -> DynTool {
                 page_stream(s.client.clusters().list(request), window).await
             );
             let page = Paged {
-                items: page.items.into_iter().map(ClusterInfo::from_details).collect(),
+                items: page
+                    .items
+                    .into_iter()
+                    .map(ClusterInfo::from_details)
+                    .collect(),
                 next_offset: page.next_offset,
             };
-            let text = list_text("clusters", "list_clusters", &page, s.max_text(), ClusterInfo::line);
+            let text = list_text(
+                "clusters",
+                "list_clusters",
+                &page,
+                s.max_text(),
+                ClusterInfo::line,
+            );
             output(
                 text,
                 &ListClustersResult {
@@ -156,7 +168,7 @@ pub(super) fn list_clusters(s: &Arc<Shared>) -> DynTool {
                     clusters: page.items,
                 },
             )
-        }
+        },
     )
 }
 
@@ -169,19 +181,23 @@ struct ClusterArgs {
 }
 
 pub(super) fn get_cluster(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ClusterArgs, ClusterInfo>(
             "get_cluster",
-            "Get one cluster: state and state message, runtime version, node type, size, auto-termination and termination reason.",
+            "Get one cluster: state and state message, runtime version, node type, size, \
+                auto-termination and termination reason.",
         )
         .with_title("Get a cluster")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ClusterArgs, _ctx| {
-            let d = call!("get_cluster", s.client.clusters().get(&args.cluster_id).await);
+        move |s, args: ClusterArgs, _ctx| async move {
+            let d = call!(
+                "get_cluster",
+                s.client.clusters().get(&args.cluster_id).await
+            );
             let info = ClusterInfo::from_details(d);
             output(info.line(), &info)
-        }
+        },
     )
 }
 
@@ -221,26 +237,30 @@ fn is_starting(state: Option<&ClusterState>) -> bool {
 /// cluster is a no-op: not read-only, not destructive, idempotent.
 pub(super) fn start_cluster(s: &Arc<Shared>) -> DynTool {
     let max_wait = s.options.wait.max_wait.as_secs();
-    tool!(
+    tool(
         s,
         ToolSpec::new::<StartClusterArgs, StartClusterResult>(
             "start_cluster",
             format!(
-                "Start a terminated cluster (a running or starting one is left alone). Returns at once; with wait_seconds (at most {max_wait}) waits for RUNNING with progress notifications. TERMINATED or ERROR after the start is reported as a failure with the state message."
+                "Start a terminated cluster (a running or starting one is left alone). Returns at \
+                    once; with wait_seconds (at most {max_wait}) waits for RUNNING with progress \
+                    notifications. TERMINATED or ERROR after the start is reported as a failure \
+                    with the state message."
             ),
         )
         .with_title("Start a cluster")
         .with_annotations(
             ToolAnnotations::destructive()
                 .with_destructive(false)
-                .with_idempotent(true)
+                .with_idempotent(true),
         ),
-        |s, args: StartClusterArgs, ctx| {
+        move |s, args: StartClusterArgs, ctx| async move {
             let clusters = s.client.clusters();
             let id = args.cluster_id;
             let before = call!("start_cluster", clusters.get(&id).await);
             let state = before.state.clone();
-            let start_requested = !matches!(state, Some(ClusterState::Running)) && !is_starting(state.as_ref());
+            let start_requested =
+                !matches!(state, Some(ClusterState::Running)) && !is_starting(state.as_ref());
             if start_requested {
                 call!("start_cluster", clusters.start(&id).await);
             }
@@ -283,11 +303,15 @@ pub(super) fn start_cluster(s: &Arc<Shared>) -> DynTool {
                 "the cluster is RUNNING".to_owned()
             } else if failed {
                 format!(
-                    "the cluster did not start ({}); check the message, fix the cause (quota, configuration) or ask an admin, then call start_cluster again",
+                    "the cluster did not start ({}); check the message, fix the cause (quota, \
+                        configuration) or ask an admin, then call start_cluster again",
                     or_dash(cluster.state_message.as_deref())
                 )
             } else {
-                format!("the cluster is starting; call get_cluster with cluster_id={id} until state is RUNNING")
+                format!(
+                    "the cluster is starting; call get_cluster with cluster_id={id} until \
+                    state is RUNNING"
+                )
             };
             let text = format!("{}\nNext: {next}", cluster.line());
             let result = StartClusterResult {
@@ -301,7 +325,7 @@ pub(super) fn start_cluster(s: &Arc<Shared>) -> DynTool {
             } else {
                 output(text, &result)
             }
-        }
+        },
     )
 }
 
@@ -342,19 +366,22 @@ struct CreateContextResult {
 
 /// Creating a context allocates a REPL on the cluster: not read-only, not destructive.
 pub(super) fn create_execution_context(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<CreateContextArgs, CreateContextResult>(
             "create_execution_context",
-            "Create an execution context (a REPL session) on a running cluster for execute_command. Variables persist between commands of one context. Call destroy_execution_context when done.",
+            "Create an execution context (a REPL session) on a running cluster for \
+                execute_command. Variables persist between commands of one context. Call \
+                destroy_execution_context when done.",
         )
         .with_title("Create an execution context")
         .with_annotations(ToolAnnotations::destructive().with_destructive(false)),
-        |s, args: CreateContextArgs, _ctx| {
-            let language = match parse_language("create_execution_context", args.language.as_deref()) {
-                Ok(l) => l,
-                Err(out) => return Ok(out),
-            };
+        move |s, args: CreateContextArgs, _ctx| async move {
+            let language =
+                match parse_language("create_execution_context", args.language.as_deref()) {
+                    Ok(l) => l,
+                    Err(out) => return Ok(out),
+                };
             let context_id = call!(
                 "create_execution_context",
                 s.client
@@ -364,7 +391,8 @@ pub(super) fn create_execution_context(s: &Arc<Shared>) -> DynTool {
             );
             output(
                 format!(
-                    "context {context_id} ({language}) on cluster {}; run code with execute_command",
+                    "context {context_id} ({language}) on cluster {}; run code with \
+                        execute_command",
                     args.cluster_id
                 ),
                 &CreateContextResult {
@@ -373,7 +401,7 @@ pub(super) fn create_execution_context(s: &Arc<Shared>) -> DynTool {
                     language: language.to_string(),
                 },
             )
-        }
+        },
     )
 }
 
@@ -437,19 +465,29 @@ struct ExecuteCommandResult {
 pub(super) fn execute_command(s: &Arc<Shared>) -> DynTool {
     let allow = s.options.allow_writes;
     let max_wait = s.options.wait.max_wait.as_secs();
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ExecuteCommandArgs, ExecuteCommandResult>(
             "execute_command",
             if allow {
-                format!("Run code (python, sql, scala or r) in an execution context on a cluster and return its output: text, a table (rows capped) or an error with its cause. With wait_seconds (at most {max_wait}) waits for the result; otherwise returns the command_id.")
+                format!(
+                    "Run code (python, sql, scala or r) in an execution context on a cluster \
+                    and return its output: text, a table (rows capped) or an error with its cause. \
+                    With wait_seconds (at most {max_wait}) waits for the result; otherwise returns \
+                    the command_id."
+                )
             } else {
-                format!("Run a read-only SQL command (SELECT, SHOW, DESCRIBE, EXPLAIN) in an execution context on a cluster; other languages need a server started with --allow-writes. Returns text, a table (rows capped) or an error with its cause. With wait_seconds (at most {max_wait}) waits for the result.")
+                format!(
+                    "Run a read-only SQL command (SELECT, SHOW, DESCRIBE, EXPLAIN) in an \
+                    execution context on a cluster; other languages need a server started with \
+                    --allow-writes. Returns text, a table (rows capped) or an error with its \
+                    cause. With wait_seconds (at most {max_wait}) waits for the result."
+                )
             },
         )
         .with_title("Execute a command")
         .with_annotations(ToolAnnotations::destructive()),
-        |s, args: ExecuteCommandArgs, ctx| {
+        move |s, args: ExecuteCommandArgs, ctx| async move {
             let language = match parse_language("execute_command", args.language.as_deref()) {
                 Ok(l) => l,
                 Err(out) => return Ok(out),
@@ -460,14 +498,17 @@ pub(super) fn execute_command(s: &Arc<Shared>) -> DynTool {
                 _ => {
                     return Err(crate::ToolError::invalid_params(
                         "execute_command",
-                        "pass exactly one of `command` (code to run) and `command_id` (a command started earlier)",
+                        "pass exactly one of `command` (code to run) and `command_id` (a command \
+                            started earlier)",
                     ));
                 }
             };
             if let (false, Ok(command)) = (s.options.allow_writes, &command) {
                 if language != CommandLanguage::Sql {
                     return Ok(ToolOutput::error(format!(
-                        "execute_command: {language} code can change anything and this server only allows read-only SQL; send a read-only SQL command with language=sql, or ask the operator to restart the server with --allow-writes"
+                        "execute_command: {language} code can change anything and this server only \
+                            allows read-only SQL; send a read-only SQL command with language=sql, \
+                            or ask the operator to restart the server with --allow-writes"
                     )));
                 }
                 if let Err(e) = check_sql(command, SqlPolicy::read_only()) {
@@ -496,7 +537,11 @@ pub(super) fn execute_command(s: &Arc<Shared>) -> DynTool {
                         let st = commands.command_status(&cl, &cx, &cm).await?;
                         let done = matches!(
                             st.status,
-                            Some(CommandStatus::Finished | CommandStatus::Error | CommandStatus::Cancelled)
+                            Some(
+                                CommandStatus::Finished
+                                    | CommandStatus::Error
+                                    | CommandStatus::Cancelled
+                            )
                         );
                         let msg = or_dash(st.status.as_ref());
                         Ok::<_, databricks_client::Error>(Step::new(st, done, msg))
@@ -523,13 +568,21 @@ pub(super) fn execute_command(s: &Arc<Shared>) -> DynTool {
             match (done, st.results) {
                 (false, _) => {
                     result.next = format!(
-                        "the command is still running; call execute_command with cluster_id, context_id and command_id={command_id} (no command) to get its result"
+                        "the command is still running; call execute_command with cluster_id, \
+                            context_id and command_id={command_id} (no command) to get its result"
                     );
-                    text = format!("command {command_id}: {}", or_dash(result.status.as_deref()));
+                    text = format!(
+                        "command {command_id}: {}",
+                        or_dash(result.status.as_deref())
+                    );
                 }
                 (true, None) => {
                     result.next = "the command ended without output".to_owned();
-                    text = format!("command {command_id}: {} (no output)", or_dash(result.status.as_deref()));
+                    text = format!(
+                        "command {command_id}: {} (no \
+                        output)",
+                        or_dash(result.status.as_deref())
+                    );
                     is_error = !matches!(st.status, Some(CommandStatus::Finished));
                 }
                 (true, Some(results)) => {
@@ -540,34 +593,49 @@ pub(super) fn execute_command(s: &Arc<Shared>) -> DynTool {
                             text = capped.clone();
                             result.text = Some(capped);
                         }
-                        CommandOutput::Table { columns, rows, truncated } => {
+                        CommandOutput::Table {
+                            columns,
+                            rows,
+                            truncated,
+                        } => {
                             let cap = s.limits().max_rows;
                             let cols = columns
                                 .iter()
-                                .map(|c| Column::new(c.name.clone(), c.kind.as_ref().map(|k| match k {
-                                    Value::String(s) => s.trim_matches('"').to_owned(),
-                                    other => other.to_string(),
-                                })))
+                                .map(|c| {
+                                    Column::new(
+                                        c.name.clone(),
+                                        c.kind.as_ref().map(|k| match k {
+                                            Value::String(s) => s.trim_matches('"').to_owned(),
+                                            other => other.to_string(),
+                                        }),
+                                    )
+                                })
                                 .collect();
-                            let table = TableResult::from_rows(cols, rows, cap, 0, truncated, |off| {
-                                MoreRows::new(None, off, "add a LIMIT or aggregate in the command to see fewer rows")
-                            });
+                            let table =
+                                TableResult::from_rows(cols, rows, cap, 0, truncated, |off| {
+                                    MoreRows::new(
+                                        None,
+                                        off,
+                                        "add a LIMIT or aggregate in the command \
+                                    to see fewer rows",
+                                    )
+                                });
                             text = table.to_text(max_text);
                             result.table = Some(table);
                         }
                         CommandOutput::Error { summary, cause } => {
                             is_error = true;
                             let cause = cap_text(&cause, max_text / 2, "the cluster driver logs");
-                            text = format!(
-                                "command failed: {}\n{cause}",
-                                or_dash(summary.as_deref())
-                            );
+                            text =
+                                format!("command failed: {}\n{cause}", or_dash(summary.as_deref()));
                             result.error_summary = summary;
                             result.error_cause = Some(cause);
                         }
                         other => {
                             let raw = match other {
-                                CommandOutput::Other(r) => serde_json::to_value(&r).unwrap_or(Value::Null),
+                                CommandOutput::Other(r) => {
+                                    serde_json::to_value(&r).unwrap_or(Value::Null)
+                                }
                                 _ => Value::Null,
                             };
                             text = format!(
@@ -580,7 +648,9 @@ pub(super) fn execute_command(s: &Arc<Shared>) -> DynTool {
                     result.next = if is_error {
                         "fix the code and run execute_command again in the same context".to_owned()
                     } else {
-                        "run more code in the same context, or destroy_execution_context when done".to_owned()
+                        "run more code in the same context, or destroy_execution_context when \
+                            done"
+                            .to_owned()
                     };
                 }
             }
@@ -590,7 +660,7 @@ pub(super) fn execute_command(s: &Arc<Shared>) -> DynTool {
             } else {
                 output(text, &result)
             }
-        }
+        },
     )
 }
 
@@ -615,15 +685,16 @@ struct DestroyContextResult {
 
 /// Destroying a context drops its variables: not read-only, destructive, idempotent.
 pub(super) fn destroy_execution_context(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<DestroyContextArgs, DestroyContextResult>(
             "destroy_execution_context",
-            "Destroy an execution context created by create_execution_context, freeing its resources on the cluster (its variables are lost).",
+            "Destroy an execution context created by create_execution_context, freeing its \
+                resources on the cluster (its variables are lost).",
         )
         .with_title("Destroy an execution context")
         .with_annotations(ToolAnnotations::destructive().with_idempotent(true)),
-        |s, args: DestroyContextArgs, _ctx| {
+        move |s, args: DestroyContextArgs, _ctx| async move {
             call!(
                 "destroy_execution_context",
                 s.client
@@ -638,6 +709,6 @@ pub(super) fn destroy_execution_context(s: &Arc<Shared>) -> DynTool {
                     destroyed: true,
                 },
             )
-        }
+        },
     )
 }

@@ -58,15 +58,16 @@ struct ListJobsResult {
 }
 
 pub(super) fn list_jobs(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ListJobsArgs, ListJobsResult>(
             "list_jobs",
-            "List the jobs of the workspace (id, name, creator), optionally filtered by exact name. Paginated: pass `limit` and `offset`; `next_offset` gives the next page.",
+            "List the jobs of the workspace (id, name, creator), optionally filtered by exact \
+                name. Paginated: pass `limit` and `offset`; `next_offset` gives the next page.",
         )
         .with_title("List jobs")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ListJobsArgs, _ctx| {
+        move |s, args: ListJobsArgs, _ctx| async move {
             let window = Window::new(&s.limits(), args.offset, args.limit);
             let page_size = u32::try_from(window.reach().min(100)).unwrap_or(100);
             let mut request = ListJobsRequest::new().with_limit(page_size);
@@ -101,7 +102,7 @@ pub(super) fn list_jobs(s: &Arc<Shared>) -> DynTool {
                     jobs: page.items,
                 },
             )
-        }
+        },
     )
 }
 
@@ -204,15 +205,16 @@ fn task_summary(t: &Task) -> TaskSummary {
 }
 
 pub(super) fn get_job(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<GetJobArgs, GetJobResult>(
             "get_job",
-            "Get one job: name, parameters (the keys run_job accepts), tasks with what they run and their dependencies, schedule, and the full settings.",
+            "Get one job: name, parameters (the keys run_job accepts), tasks with what they run \
+                and their dependencies, schedule, and the full settings.",
         )
         .with_title("Get a job")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: GetJobArgs, _ctx| {
+        move |s, args: GetJobArgs, _ctx| async move {
             let job = call!("get_job", s.client.jobs().get(args.job_id).await);
             let settings = job.settings.clone().unwrap_or_default();
             let settings_json = serde_json::to_value(&settings).unwrap_or(Value::Null);
@@ -268,7 +270,7 @@ pub(super) fn get_job(s: &Arc<Shared>) -> DynTool {
                     settings: settings_json,
                 },
             )
-        }
+        },
     )
 }
 
@@ -439,24 +441,29 @@ struct RunJobResult {
 /// and each call without a repeated token starts another run (not idempotent).
 pub(super) fn run_job(s: &Arc<Shared>) -> DynTool {
     let max_wait = s.options.wait.max_wait.as_secs();
-    tool!(
+    tool(
         s,
         ToolSpec::new::<RunJobArgs, RunJobResult>(
             "run_job",
             format!(
-                "Start a run of a job with optional job_parameters. Safe to retry: the returned idempotency_token, passed again, returns the same run instead of starting a second one. Returns the run_id, state and run_page_url at once; with wait_seconds (at most {max_wait}) it waits for the run to finish with progress notifications. Poll with get_run."
+                "Start a run of a job with optional job_parameters. Safe to retry: the returned \
+                    idempotency_token, passed again, returns the same run instead of starting a \
+                    second one. Returns the run_id, state and run_page_url at once; with \
+                    wait_seconds (at most {max_wait}) it waits for the run to finish with progress \
+                    notifications. Poll with get_run."
             ),
         )
         .with_title("Run a job")
         .with_annotations(ToolAnnotations::destructive()),
-        |s, args: RunJobArgs, ctx| {
+        move |s, args: RunJobArgs, ctx| async move {
             let token = args
                 .idempotency_token
                 .filter(|t| !t.trim().is_empty())
                 .unwrap_or_else(new_idempotency_token);
             if token.len() > 64 {
                 return Ok(crate::ToolOutput::error(
-                    "idempotency_token is longer than 64 characters; pass a shorter token or omit it to get a generated one",
+                    "idempotency_token is longer than 64 characters; pass a shorter token or omit \
+                        it to get a generated one",
                 ));
             }
             let mut request = RunNowRequest::new(args.job_id).with_idempotency_token(&token);
@@ -481,7 +488,8 @@ pub(super) fn run_job(s: &Arc<Shared>) -> DynTool {
                     let failed = info.succeeded == Some(false);
                     let next = if failed {
                         format!(
-                            "the run failed; call get_run with run_id={run_id} for task states, or open the run_page_url"
+                            "the run failed; call get_run with run_id={run_id} for task states, or \
+                                open the run_page_url"
                         )
                     } else {
                         "the run finished".to_owned()
@@ -503,12 +511,17 @@ pub(super) fn run_job(s: &Arc<Shared>) -> DynTool {
                 Err(e) => (
                     None,
                     format!(
-                        "the run started but its state could not be read ({e}); call get_run with run_id={run_id}"
+                        "the run started but its state could not be read ({e}); call get_run with \
+                            run_id={run_id}"
                     ),
                     false,
                 ),
             };
-            let mut text = format!("started run {run_id} of job {} (idempotency_token {token})", args.job_id);
+            let mut text = format!(
+                "started run {run_id} of job {} (idempotency_token \
+                {token})",
+                args.job_id
+            );
             if let Some(r) = &run {
                 text.push('\n');
                 text.push_str(&r.text());
@@ -527,7 +540,7 @@ pub(super) fn run_job(s: &Arc<Shared>) -> DynTool {
             } else {
                 output(text, &result)
             }
-        }
+        },
     )
 }
 
@@ -540,19 +553,23 @@ struct GetRunArgs {
 }
 
 pub(super) fn get_run(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<GetRunArgs, RunInfo>(
             "get_run",
-            "Get the state of a job run: life_cycle_state, result_state and state_message, each task's state, and the run_page_url. `done` tells whether it finished.",
+            "Get the state of a job run: life_cycle_state, result_state and state_message, each \
+                task's state, and the run_page_url. `done` tells whether it finished.",
         )
         .with_title("Get a job run")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: GetRunArgs, _ctx| {
+        move |s, args: GetRunArgs, _ctx| async move {
             let run = call!("get_run", s.client.jobs().get_run(args.run_id).await);
             let info = RunInfo::from_run(run);
-            output(cap_text(&info.text(), s.max_text(), "structuredContent"), &info)
-        }
+            output(
+                cap_text(&info.text(), s.max_text(), "structuredContent"),
+                &info,
+            )
+        },
     )
 }
 
@@ -578,19 +595,20 @@ struct CancelRunResult {
 /// `cancel_run` changes state (stops a run) but destroys nothing and repeating it has no
 /// further effect: not read-only, not destructive, idempotent.
 pub(super) fn cancel_run(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<CancelRunArgs, CancelRunResult>(
             "cancel_run",
-            "Cancel a job run (and its tasks). Cancellation is asynchronous: call get_run to see it reach TERMINATED/CANCELED.",
+            "Cancel a job run (and its tasks). Cancellation is asynchronous: call get_run to see \
+                it reach TERMINATED/CANCELED.",
         )
         .with_title("Cancel a job run")
         .with_annotations(
             ToolAnnotations::destructive()
                 .with_destructive(false)
-                .with_idempotent(true)
+                .with_idempotent(true),
         ),
-        |s, args: CancelRunArgs, _ctx| {
+        move |s, args: CancelRunArgs, _ctx| async move {
             call!("cancel_run", s.client.jobs().cancel_run(args.run_id).await);
             let next = format!("call get_run with run_id={} to see it finish", args.run_id);
             output(
@@ -601,6 +619,6 @@ pub(super) fn cancel_run(s: &Arc<Shared>) -> DynTool {
                     next,
                 },
             )
-        }
+        },
     )
 }

@@ -17,6 +17,7 @@ mod notebooks;
 mod sql;
 
 use std::collections::hash_map::RandomState;
+use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,10 +26,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use databricks_client::WorkspaceClient;
 use futures::{Stream, StreamExt, TryStreamExt};
 use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    DynTool, ResultLimits, ToolAnnotations, ToolOutput, ToolSpec, Toolset, WaitPolicy, cap_text,
+    DynTool, FnTool, ResultLimits, ToolAnnotations, ToolContext, ToolError, ToolOutput, ToolSpec,
+    Toolset, WaitPolicy, cap_text,
 };
 
 /// Name of this toolset (for `--toolsets` filters).
@@ -202,17 +205,19 @@ macro_rules! call {
 }
 pub(crate) use call;
 
-/// Builds a [`DynTool`] from a spec and an async function of the shared state and typed args.
-macro_rules! tool {
-    ($s:expr, $spec:expr, |$shared:ident, $args:ident : $ty:ty, $ctx:ident| $body:block) => {{
-        let shared_state = ::std::sync::Arc::clone($s);
-        $crate::FnTool::new($spec, move |$args: $ty, $ctx: $crate::ToolContext| {
-            let $shared = ::std::sync::Arc::clone(&shared_state);
-            async move { $body }
-        })
-    }};
+/// Builds a [`DynTool`] from a spec and an async function of the shared state, the typed
+/// arguments and the call context.
+fn tool<A, F, Fut>(s: &Arc<Shared>, spec: ToolSpec, f: F) -> DynTool
+where
+    A: DeserializeOwned + Send + 'static,
+    F: Fn(Arc<Shared>, A, ToolContext) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<ToolOutput, ToolError>> + Send + 'static,
+{
+    let shared = Arc::clone(s);
+    FnTool::new(spec, move |args: A, ctx: ToolContext| {
+        f(Arc::clone(&shared), args, ctx)
+    })
 }
-pub(crate) use tool;
 
 /// Pagination arguments shared by list tools, documented per tool.
 #[derive(Debug, Clone, Copy)]
@@ -357,15 +362,17 @@ struct HealthResult {
 }
 
 fn health(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<NoArgs, HealthResult>(
             "health",
-            "Check that the Databricks workspace is reachable and the server's credentials work (one cheap call: the current user). Reports the host and identity; call it first when other tools fail.",
+            "Check that the Databricks workspace is reachable and the server's credentials work \
+                (one cheap call: the current user). Reports the host and identity; call it first \
+                when other tools fail.",
         )
         .with_title("Workspace health")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, _args: NoArgs, _ctx| {
+        move |s, _args: NoArgs, _ctx| async move {
             let host = s.client.host().as_str().trim_end_matches('/').to_owned();
             let me = match s.client.current_user().me().await {
                 Ok(me) => me,
@@ -385,7 +392,7 @@ fn health(s: &Arc<Shared>) -> DynTool {
                     display_name: me.display_name,
                 },
             )
-        }
+        },
     )
 }
 
@@ -410,15 +417,16 @@ struct CurrentUserResult {
 }
 
 fn current_user(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<NoArgs, CurrentUserResult>(
             "current_user",
-            "Show the identity the server acts as in the workspace: user name, display name, e-mail and groups.",
+            "Show the identity the server acts as in the workspace: user name, display name, \
+                e-mail and groups.",
         )
         .with_title("Current user")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, _args: NoArgs, _ctx| {
+        move |s, _args: NoArgs, _ctx| async move {
             let me = call!("current_user", s.client.current_user().me().await);
             let groups: Vec<String> = me
                 .groups
@@ -444,7 +452,7 @@ fn current_user(s: &Arc<Shared>) -> DynTool {
                     groups,
                 },
             )
-        }
+        },
     )
 }
 

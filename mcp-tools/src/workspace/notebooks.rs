@@ -72,22 +72,31 @@ struct ListNotebooksResult {
 }
 
 pub(super) fn list_notebooks(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ListNotebooksArgs, ListNotebooksResult>(
             "list_notebooks",
-            "List the notebooks, folders and files of one workspace folder (not recursive), sorted by path. Descend by calling it again with a folder's path; read a notebook with export_notebook. Paginated with `limit` and `offset`.",
+            "List the notebooks, folders and files of one workspace folder (not recursive), sorted \
+                by path. Descend by calling it again with a folder's path; read a notebook with \
+                export_notebook. Paginated with `limit` and `offset`.",
         )
         .with_title("List workspace notebooks")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ListNotebooksArgs, _ctx| {
-            let path = args.path.filter(|p| !p.trim().is_empty()).unwrap_or_else(|| "/".to_owned());
+        move |s, args: ListNotebooksArgs, _ctx| async move {
+            let path = args
+                .path
+                .filter(|p| !p.trim().is_empty())
+                .unwrap_or_else(|| "/".to_owned());
             let window = Window::new(&s.limits(), args.offset, args.limit);
             let mut objects = call!("list_notebooks", s.client.workspace().list(&path).await);
             objects.sort_by(|a, b| a.path.cmp(&b.path));
             let page = page_all(objects, window);
             let page = Paged {
-                items: page.items.into_iter().map(WorkspaceEntry::from_info).collect(),
+                items: page
+                    .items
+                    .into_iter()
+                    .map(WorkspaceEntry::from_info)
+                    .collect(),
                 next_offset: page.next_offset,
             };
             let text = list_text(
@@ -100,7 +109,10 @@ pub(super) fn list_notebooks(s: &Arc<Shared>) -> DynTool {
                         "{} | {}{}",
                         o.path,
                         or_dash(o.object_type.as_deref()),
-                        o.language.as_deref().map(|l| format!(" {l}")).unwrap_or_default()
+                        o.language
+                            .as_deref()
+                            .map(|l| format!(" {l}"))
+                            .unwrap_or_default()
                     )
                 },
             );
@@ -113,7 +125,7 @@ pub(super) fn list_notebooks(s: &Arc<Shared>) -> DynTool {
                     objects: page.items,
                 },
             )
-        }
+        },
     )
 }
 
@@ -160,26 +172,35 @@ struct ExportNotebookResult {
 }
 
 pub(super) fn export_notebook(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ExportNotebookArgs, ExportNotebookResult>(
             "export_notebook",
-            "Export a notebook's content as text (SOURCE format by default: the notebook as a source file with cell separators). Long notebooks are cut at the server's text limit (`truncated: true`).",
+            "Export a notebook's content as text (SOURCE format by default: the notebook as a \
+                source file with cell separators). Long notebooks are cut at the server's text \
+                limit (`truncated: true`).",
         )
         .with_title("Export a notebook")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ExportNotebookArgs, _ctx| {
+        move |s, args: ExportNotebookArgs, _ctx| async move {
             let format = match parse_format(args.format.as_deref()) {
                 Ok(f) => f,
                 Err(out) => return Ok(out),
             };
             let exported = call!(
                 "export_notebook",
-                s.client.workspace().export(&args.path, format.clone()).await
+                s.client
+                    .workspace()
+                    .export(&args.path, format.clone())
+                    .await
             );
             let size_bytes = exported.content.len();
             let full = String::from_utf8_lossy(&exported.content);
-            let content = cap_text(&full, s.max_text(), "the workspace (open the notebook there)");
+            let content = cap_text(
+                &full,
+                s.max_text(),
+                "the workspace (open the notebook there)",
+            );
             let truncated = content.len() != full.len() || content != full;
             let text = format!("{} ({format}, {size_bytes} bytes)\n{content}", args.path);
             output(
@@ -193,7 +214,7 @@ pub(super) fn export_notebook(s: &Arc<Shared>) -> DynTool {
                     truncated,
                 },
             )
-        }
+        },
     )
 }
 
@@ -228,15 +249,16 @@ struct ImportNotebookResult {
 /// `import_notebook` writes to the workspace; with `overwrite` it replaces an existing notebook,
 /// so it is marked destructive (annotations are per tool, not per call).
 pub(super) fn import_notebook(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ImportNotebookArgs, ImportNotebookResult>(
             "import_notebook",
-            "Create a notebook from source code (SOURCE format) at a workspace path. With overwrite=true an existing notebook at that path is replaced.",
+            "Create a notebook from source code (SOURCE format) at a workspace path. With \
+                overwrite=true an existing notebook at that path is replaced.",
         )
         .with_title("Import a notebook")
         .with_annotations(ToolAnnotations::destructive()),
-        |s, args: ImportNotebookArgs, _ctx| {
+        move |s, args: ImportNotebookArgs, _ctx| async move {
             let language = match args.language.trim().to_uppercase().as_str() {
                 "PYTHON" => Language::Python,
                 "SQL" => Language::Sql,
@@ -249,9 +271,13 @@ pub(super) fn import_notebook(s: &Arc<Shared>) -> DynTool {
                 }
             };
             let size_bytes = args.content.len();
-            let request = ImportRequest::notebook(&args.path, language.clone(), args.content.into_bytes())
-                .with_overwrite(args.overwrite);
-            call!("import_notebook", s.client.workspace().import(&request).await);
+            let request =
+                ImportRequest::notebook(&args.path, language.clone(), args.content.into_bytes())
+                    .with_overwrite(args.overwrite);
+            call!(
+                "import_notebook",
+                s.client.workspace().import(&request).await
+            );
             output(
                 format!("imported {} ({language}, {size_bytes} bytes)", args.path),
                 &ImportNotebookResult {
@@ -261,7 +287,7 @@ pub(super) fn import_notebook(s: &Arc<Shared>) -> DynTool {
                     overwrite: args.overwrite,
                 },
             )
-        }
+        },
     )
 }
 
@@ -309,16 +335,20 @@ struct ListDbfsResult {
 }
 
 pub(super) fn list_dbfs_files(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ListDbfsArgs, ListDbfsResult>(
             "list_dbfs_files",
-            "List a DBFS directory (path, directory flag, size), sorted by path. Read a file with read_dbfs_file. Paginated with `limit` and `offset`.",
+            "List a DBFS directory (path, directory flag, size), sorted by path. Read a file with \
+                read_dbfs_file. Paginated with `limit` and `offset`.",
         )
         .with_title("List DBFS files")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ListDbfsArgs, _ctx| {
-            let path = args.path.filter(|p| !p.trim().is_empty()).unwrap_or_else(|| "/".to_owned());
+        move |s, args: ListDbfsArgs, _ctx| async move {
+            let path = args
+                .path
+                .filter(|p| !p.trim().is_empty())
+                .unwrap_or_else(|| "/".to_owned());
             let window = Window::new(&s.limits(), args.offset, args.limit);
             let mut files = call!("list_dbfs_files", s.client.dbfs().list(&path).await);
             files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -336,13 +366,19 @@ pub(super) fn list_dbfs_files(s: &Arc<Shared>) -> DynTool {
                     .collect(),
                 next_offset: page.next_offset,
             };
-            let text = list_text(&format!("entries in {path}"), "list_dbfs_files", &page, s.max_text(), |f| {
-                if f.is_dir {
-                    format!("{}/", f.path.trim_end_matches('/'))
-                } else {
-                    format!("{} | {} bytes", f.path, f.file_size)
-                }
-            });
+            let text = list_text(
+                &format!("entries in {path}"),
+                "list_dbfs_files",
+                &page,
+                s.max_text(),
+                |f| {
+                    if f.is_dir {
+                        format!("{}/", f.path.trim_end_matches('/'))
+                    } else {
+                        format!("{} | {} bytes", f.path, f.file_size)
+                    }
+                },
+            );
             output(
                 text,
                 &ListDbfsResult {
@@ -352,7 +388,7 @@ pub(super) fn list_dbfs_files(s: &Arc<Shared>) -> DynTool {
                     files: page.items,
                 },
             )
-        }
+        },
     )
 }
 
@@ -393,17 +429,19 @@ struct ReadDbfsResult {
 
 pub(super) fn read_dbfs_file(s: &Arc<Shared>) -> DynTool {
     let max = s.max_text();
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ReadDbfsArgs, ReadDbfsResult>(
             "read_dbfs_file",
             format!(
-                "Read part of a DBFS file as text: `offset` and `length` in bytes (at most {max} per call). Binary content is reported as binary, not returned. `next_offset` continues."
+                "Read part of a DBFS file as text: `offset` and `length` in bytes (at most {max} \
+                    per call). Binary content is reported as binary, not returned. `next_offset` \
+                    continues."
             ),
         )
         .with_title("Read a DBFS file")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ReadDbfsArgs, _ctx| {
+        move |s, args: ReadDbfsArgs, _ctx| async move {
             let max = s.max_text();
             let length = args
                 .length
@@ -427,21 +465,31 @@ pub(super) fn read_dbfs_file(s: &Arc<Shared>) -> DynTool {
                 Err(e) if e.utf8_error().error_len().is_none() && truncated => {
                     let valid = e.utf8_error().valid_up_to();
                     let bytes = e.into_bytes();
-                    let text = String::from_utf8_lossy(bytes.get(..valid).unwrap_or_default()).into_owned();
+                    let text = String::from_utf8_lossy(bytes.get(..valid).unwrap_or_default())
+                        .into_owned();
                     (Some(text), false, valid)
                 }
                 Err(_) => (None, true, read),
             };
-            let next_offset = truncated.then(|| offset + bytes_read as u64);
+            let next_offset = truncated.then(|| offset.saturating_add(bytes_read as u64));
             let mut text = match &content {
-                Some(c) => format!("{} [{offset}..{}]\n{c}", args.path, offset + bytes_read as u64),
+                Some(c) => format!(
+                    "{} \
+                    [{offset}..{}]\n{c}",
+                    args.path,
+                    offset.saturating_add(bytes_read as u64)
+                ),
                 None => format!(
-                    "{}: {bytes_read} bytes of binary content at offset {offset}; not shown (download it with the Databricks CLI: databricks fs cp)",
+                    "{}: {bytes_read} bytes of binary content at offset {offset}; not shown \
+                        (download it with the Databricks CLI: databricks fs cp)",
                     args.path
                 ),
             };
             if let Some(n) = next_offset {
-                text.push_str(&format!("\n[truncated: true; call read_dbfs_file with offset={n} to continue]"));
+                text.push_str(&format!(
+                    "\n[truncated: true; call read_dbfs_file with offset={n} to \
+                    continue]"
+                ));
             }
             output(
                 cap_text(&text, max.saturating_add(512), "structuredContent"),
@@ -455,6 +503,6 @@ pub(super) fn read_dbfs_file(s: &Arc<Shared>) -> DynTool {
                     next_offset,
                 },
             )
-        }
+        },
     )
 }

@@ -68,15 +68,16 @@ struct ListWarehousesResult {
 }
 
 pub(super) fn list_warehouses(s: &Arc<Shared>) -> DynTool {
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ListWarehousesArgs, ListWarehousesResult>(
             "list_warehouses",
-            "List the SQL warehouses (id, name, state, size, serverless). Use an id as warehouse_id in execute_dbsql. Paginated with `limit` and `offset`.",
+            "List the SQL warehouses (id, name, state, size, serverless). Use an id as \
+                warehouse_id in execute_dbsql. Paginated with `limit` and `offset`.",
         )
         .with_title("List SQL warehouses")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, args: ListWarehousesArgs, _ctx| {
+        move |s, args: ListWarehousesArgs, _ctx| async move {
             let window = Window::new(&s.limits(), args.offset, args.limit);
             let page = call!(
                 "list_warehouses",
@@ -115,7 +116,7 @@ pub(super) fn list_warehouses(s: &Arc<Shared>) -> DynTool {
                     warehouses: page.items,
                 },
             )
-        }
+        },
     )
 }
 
@@ -247,7 +248,8 @@ fn shape(resp: StatementResponse, cap: usize) -> (ExecuteDbsqlResult, bool) {
         }
         Some(StatementState::Pending | StatementState::Running) => {
             result.next = format!(
-                "the statement is still running; call execute_dbsql with statement_id={statement_id} (no sql) to get its result"
+                "the statement is still running; call execute_dbsql with \
+                    statement_id={statement_id} (no sql) to get its result"
             );
             (result, false)
         }
@@ -261,7 +263,9 @@ fn shape(resp: StatementResponse, cap: usize) -> (ExecuteDbsqlResult, bool) {
                 Some(c) => format!("{c}: {message}"),
                 None => message,
             });
-            result.next = "fix the SQL (check names with list_tables / get_table) and call execute_dbsql again".to_owned();
+            result.next = "fix the SQL (check names with list_tables / get_table) and call \
+                execute_dbsql again"
+                .to_owned();
             (result, true)
         }
     }
@@ -277,19 +281,29 @@ pub(super) fn execute_dbsql(s: &Arc<Shared>) -> DynTool {
     } else {
         ToolAnnotations::read_only()
     };
-    tool!(
+    tool(
         s,
         ToolSpec::new::<ExecuteDbsqlArgs, ExecuteDbsqlResult>(
             "execute_dbsql",
             if allow {
-                format!("Run one SQL statement on a SQL warehouse (writes are enabled on this server). At most {max_rows} rows are returned (`truncated: true` says more exist). A statement still running after wait_seconds returns its statement_id: call again with statement_id to get the result.")
+                format!(
+                    "Run one SQL statement on a SQL warehouse (writes are enabled on this \
+                    server). At most {max_rows} rows are returned (`truncated: true` says more \
+                    exist). A statement still running after wait_seconds returns its statement_id: \
+                    call again with statement_id to get the result."
+                )
             } else {
-                format!("Run one read-only SQL statement (SELECT, WITH … SELECT, SHOW, DESCRIBE, EXPLAIN) on a SQL warehouse. At most {max_rows} rows are returned (`truncated: true` says more exist). A statement still running after wait_seconds returns its statement_id: call again with statement_id to get the result.")
+                format!(
+                    "Run one read-only SQL statement (SELECT, WITH … SELECT, SHOW, DESCRIBE, \
+                    EXPLAIN) on a SQL warehouse. At most {max_rows} rows are returned (`truncated: \
+                    true` says more exist). A statement still running after wait_seconds returns \
+                    its statement_id: call again with statement_id to get the result."
+                )
             },
         )
         .with_title("Run SQL on a warehouse")
         .with_annotations(annotations),
-        |s, args: ExecuteDbsqlArgs, ctx| {
+        move |s, args: ExecuteDbsqlArgs, ctx| async move {
             let statements = s.client.statements();
             let (wait, _) = s
                 .options
@@ -312,7 +326,9 @@ pub(super) fn execute_dbsql(s: &Arc<Shared>) -> DynTool {
                         .filter(|w| !w.trim().is_empty())
                     else {
                         return Ok(ToolOutput::error(
-                            "execute_dbsql needs a SQL warehouse: pass warehouse_id (call list_warehouses to find one), or have the operator start the server with --warehouse-id",
+                            "execute_dbsql needs a SQL warehouse: pass warehouse_id (call \
+                                list_warehouses to find one), or have the operator start the \
+                                server with --warehouse-id",
                         ));
                     };
                     let mut request = ExecuteStatementRequest::new(warehouse, sql)
@@ -320,7 +336,9 @@ pub(super) fn execute_dbsql(s: &Arc<Shared>) -> DynTool {
                         .with_on_wait_timeout(OnWaitTimeout::Continue)
                         .with_disposition(Disposition::Inline)
                         .with_format(ResultFormat::JsonArray)
-                        .with_row_limit(i64::try_from(s.limits().fetch_rows(args.limit)).unwrap_or(i64::MAX));
+                        .with_row_limit(
+                            i64::try_from(s.limits().fetch_rows(args.limit)).unwrap_or(i64::MAX),
+                        );
                     if let Some(c) = args.catalog {
                         request = request.with_catalog(c);
                     }
@@ -333,7 +351,8 @@ pub(super) fn execute_dbsql(s: &Arc<Shared>) -> DynTool {
                 _ => {
                     return Err(ToolError::invalid_params(
                         "execute_dbsql",
-                        "pass exactly one of `sql` (a statement to run) and `statement_id` (a statement started earlier)",
+                        "pass exactly one of `sql` (a statement to run) and `statement_id` (a \
+                            statement started earlier)",
                     ));
                 }
             };
@@ -375,6 +394,6 @@ pub(super) fn execute_dbsql(s: &Arc<Shared>) -> DynTool {
             } else {
                 output(text, &result)
             }
-        }
+        },
     )
 }
