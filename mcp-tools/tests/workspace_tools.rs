@@ -82,6 +82,24 @@ async fn call_ctx(reg: &Registry, name: &str, args: Value, ctx: ToolContext) -> 
         .await
         .unwrap_or_else(|e| panic!("{name} failed with a protocol error: {e}"));
     assert_no_canary(&out);
+    // Structured content (also of failures that carry it) matches the tool's output schema.
+    if let Some(structured) = &out.structured {
+        let schema = Value::Object(
+            reg.get(name)
+                .and_then(|s| s.output_schema())
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let validator = jsonschema::validator_for(&schema).expect("output schema compiles");
+        let errors: Vec<String> = validator
+            .iter_errors(structured)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{name}: output does not match its schema: {errors:?}\n{structured}"
+        );
+    }
     out
 }
 
