@@ -292,6 +292,55 @@ async fn tools_are_listed_in_order_with_titles_schemas_and_annotations() {
     );
 }
 
+/// The catalogue at a glance (name, title, hints, required arguments), for review: a change of
+/// annotations or arguments shows up in the snapshot diff.
+#[tokio::test]
+async fn catalogue_snapshot() {
+    let server = MockServer::start().await;
+    let reg = registry(&server);
+    let lines: Vec<String> = reg
+        .specs()
+        .map(|s| {
+            let a = s.annotations();
+            let hints = [
+                (a.read_only_hint, "read-only"),
+                (a.destructive_hint, "destructive"),
+                (a.idempotent_hint, "idempotent"),
+                (a.open_world_hint, "open-world"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| *n)
+            .collect::<Vec<_>>()
+            .join(",");
+            let mut args: Vec<String> = s
+                .input_schema()
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default();
+            let required: Vec<&str> = s
+                .input_schema()
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            for a in &mut args {
+                if required.contains(&a.as_str()) {
+                    a.push('*');
+                }
+            }
+            format!(
+                "{} | {} | {hints} | {}",
+                s.name(),
+                s.title().unwrap_or("-"),
+                args.join(" ")
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
 #[tokio::test]
 async fn read_only_registry_hides_and_rejects_write_tools() {
     let server = MockServer::start().await;
