@@ -15,6 +15,9 @@
 //! - **The DataSource toolset** ([`DataSourceToolset`]) over any `Arc<dyn DataSource>`:
 //!   `list_models`, `describe_model`, `get_model_metrics`, `get_model_dimensions`, `query_model`,
 //!   `execute_sql`, `get_statement`, `cancel_statement`.
+//! - **The workspace toolset** ([`WorkspaceToolset`]) over a `databricks_client::WorkspaceClient`:
+//!   health, identity, jobs (`run_job` with an idempotency token), clusters, notebooks, SQL
+//!   warehouses, DBFS, Unity Catalog, command execution, model serving, vector search and Genie.
 //! - **The rmcp adapter** (feature `rmcp`, on by default) in one module, [`rmcp_adapter`].
 //!
 //! # Errors
@@ -43,6 +46,7 @@ mod spec;
 mod sql_guard;
 mod tool;
 mod waiting;
+mod workspace;
 mod workspace_resources;
 
 #[cfg(feature = "rmcp")]
@@ -66,4 +70,5 @@ pub use spec::{ToolAnnotations, ToolSpec, object_schema_for};
 pub use sql_guard::{SqlGuardError, SqlKind, SqlPolicy, check_sql};
 pub use tool::{DynTool, Progress, ProgressSink, Tool, ToolContext, Toolset};
 pub use waiting::{Step, WaitPolicy, Waited, wait_with_progress};
+pub use workspace::{WORKSPACE_TOOLSET, WorkspaceToolset, WorkspaceToolsetOptions};
 pub use workspace_resources::{WorkspaceResources, WorkspaceResourcesOptions};
