@@ -13,24 +13,20 @@
 //! Logs go to stderr (stdout carries MCP messages only). The server exits cleanly when stdin
 //! closes.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use datasource_model::{DataSourceConfig, DynDataSource};
 use mcp_tools::rmcp_adapter::McpServer;
 use mcp_tools::{DataSourceToolset, DataSourceToolsetOptions, Registry, ResultLimits};
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
-use serde_json::{Value, json};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Transport {
-    Stdio,
-    Http,
-}
+#[path = "common/serve.rs"]
+mod serve;
+use serde_json::{Value, json};
 
 /// Serve the DataSource tools over MCP.
 #[derive(Debug, Parser)]
@@ -63,12 +59,8 @@ struct Args {
     /// Bytes of text per result at most (structured content keeps every returned row).
     #[arg(long, default_value_t = mcp_tools::DEFAULT_MAX_TEXT_BYTES)]
     max_text_bytes: usize,
-    /// stdio (default) or Streamable HTTP on 127.0.0.1.
-    #[arg(long, value_enum, default_value = "stdio")]
-    transport: Transport,
-    /// Port for `--transport http`.
-    #[arg(long, default_value_t = 8765)]
-    port: u16,
+    #[command(flatten)]
+    transport: serve::TransportArgs,
 }
 
 #[tokio::main]
@@ -99,10 +91,7 @@ async fn main() -> Result<()> {
         .with_instructions(
             "Semantic models over a data source. Call list_models, then describe_model, then query_model (structured fields or a question). execute_sql runs one read-only statement.",
         );
-    match args.transport {
-        Transport::Stdio => serve_stdio(server).await,
-        Transport::Http => serve_http(server, args.port).await,
-    }
+    serve::serve(server, &args.transport, "datasource-mcp-server").await
 }
 
 fn build_registry(args: &Args, source: Arc<DynDataSource>) -> Result<Registry> {
@@ -123,85 +112,6 @@ fn build_registry(args: &Args, source: Arc<DynDataSource>) -> Result<Registry> {
     Ok(builder.build()?)
 }
 
-async fn serve_stdio(server: McpServer) -> Result<()> {
-    match server.serve(rmcp::transport::stdio()).await {
-        Ok(running) => {
-            running.waiting().await?;
-            Ok(())
-        }
-        // stdin closed before a client completed initialization: a normal shutdown.
-        Err(e) if e.to_string().contains("connection closed") => {
-            tracing::info!("stdin closed before initialization; exiting");
-            Ok(())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Streamable HTTP on 127.0.0.1:`port` at `/mcp`, with rmcp's DNS-rebinding protection: only
-/// loopback `Host` values are accepted, and browser `Origin`s must be loopback too.
-async fn serve_http(server: McpServer, port: u16) -> Result<()> {
-    use hyper_util::rt::TokioIo;
-    use rmcp::transport::streamable_http_server::{
-        StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
-    };
-
-    let config = StreamableHttpServerConfig::default()
-        .with_allowed_hosts(["localhost", "127.0.0.1", "::1"])
-        .with_allowed_origins(["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"]);
-    let service = StreamableHttpService::new(
-        move || Ok(server.clone()),
-        LocalSessionManager::default().into(),
-        config,
-    );
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}; pass another --port"))?;
-    eprintln!("datasource-mcp-server: Streamable HTTP on http://{addr}/mcp");
-    loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => accepted?,
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-        };
-        let service = service.clone();
-        tokio::spawn(async move {
-            let hyper_service =
-                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let mut service = service.clone();
-                    async move {
-                        if req.uri().path() != "/mcp" {
-                            return Ok::<HttpResponse, std::convert::Infallible>(not_found());
-                        }
-                        tower_service::Service::call(&mut service, req).await
-                    }
-                });
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), hyper_service)
-                .await
-            {
-                tracing::debug!(error = %e, "HTTP connection ended with an error");
-            }
-        });
-    }
-}
-
-type HttpResponse =
-    hyper::Response<http_body_util::combinators::BoxBody<bytes::Bytes, std::convert::Infallible>>;
-
-fn not_found() -> HttpResponse {
-    use http_body_util::BodyExt;
-    let body = http_body_util::Full::new(bytes::Bytes::from_static(
-        b"not found; the MCP endpoint is /mcp",
-    ))
-    .boxed();
-    let mut response = hyper::Response::new(body);
-    *response.status_mut() = hyper::StatusCode::NOT_FOUND;
-    response
-}
-
-/// Runs a scripted session through a real MCP client (in-process, over a duplex pipe) and prints
-/// each call and its result.
 async fn tour(registry: Registry) -> Result<()> {
     let server = McpServer::new(registry, "datasource-mcp-server", env!("CARGO_PKG_VERSION"));
     let (server_io, client_io) = tokio::io::duplex(1 << 20);

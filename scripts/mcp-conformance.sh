@@ -25,7 +25,9 @@ fi
 export PATH="$root/$dir/node_modules/.bin:$PATH"
 echo "==> node $(node --version), conformance $version ready ($((SECONDS - start))s)"
 
-cargo build --locked -p examples --example datasource-mcp-server
+# Same package selection and features as the test step (`cargo test --workspace --all-features`
+# builds every example), so this reuses its artifacts instead of compiling the dependencies again.
+cargo build --locked --workspace --all-features --examples
 echo "==> server built ($((SECONDS - start))s)"
 
 target/debug/examples/datasource-mcp-server --demo --transport http --port "$port" &

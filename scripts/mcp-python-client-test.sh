@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Black-box test of the stdio MCP server with the official Python `mcp` SDK client.
 #
-# Installs `mcp` into a venv under target/ (reused on later runs), builds
-# `datasource-mcp-server`, and runs mcp-tools/tests/python/mcp_client_test.py against
-# `datasource-mcp-server --demo` (the bundled sample on the embedded local provider; no
-# credentials, no network besides PyPI for the first install).
+# Installs `mcp` into a venv under target/ (reused on later runs), builds the example servers,
+# and runs
+# - mcp-tools/tests/python/mcp_client_test.py against `datasource-mcp-server --demo` (the bundled
+#   sample on the embedded local provider; no credentials);
+# - mcp-tools/tests/python/mcp_workspace_test.py against `databricks-mcp-server --toolsets all`
+#   pointed at a mocked workspace on loopback (resources, prompts, one tool of each toolset).
+# No network besides PyPI for the first install.
 #
 # Env: MCP_PY_VERSION (default 2.3.0), PYTHON (default python3).
 set -euo pipefail
@@ -21,9 +24,15 @@ if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.vers
 fi
 echo "==> python client ready ($((SECONDS - start))s)"
 
-cargo build --locked -p examples --example datasource-mcp-server
+# Same package selection and features as the test step (`cargo test --workspace --all-features`
+# builds every example), so this reuses its artifacts instead of compiling the dependencies again.
+cargo build --locked --workspace --all-features --examples
 echo "==> server built ($((SECONDS - start))s)"
 
 "$venv/bin/python" mcp-tools/tests/python/mcp_client_test.py \
   target/debug/examples/datasource-mcp-server --demo
 echo "==> python client test passed ($((SECONDS - start))s)"
+
+"$venv/bin/python" mcp-tools/tests/python/mcp_workspace_test.py \
+  target/debug/examples/databricks-mcp-server
+echo "==> python workspace test passed ($((SECONDS - start))s)"

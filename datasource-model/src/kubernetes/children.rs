@@ -154,6 +154,7 @@ impl<'a> Valid<'a> {
                 ..
             } => {
                 args.push(format!("--workspace-url={workspace_url}"));
+                args.push("--toolsets=datasource".to_owned());
                 args.push(format!("--catalog={catalog}"));
                 if let Some(schema) = schema {
                     args.push(format!("--schema={schema}"));
@@ -182,7 +183,14 @@ impl<'a> Valid<'a> {
         }
         args.push(format!("--transport={}", self.transport.as_str()));
         if self.transport == Transport::Http {
+            // In a pod the server must listen beyond loopback; the Host check (DNS-rebinding
+            // protection) then accepts the in-cluster names of its Service.
+            args.push("--host=0.0.0.0".to_owned());
             args.push(format!("--port={HTTP_PORT}"));
+            let (name, ns) = (self.child_name(), self.namespace);
+            args.push(format!(
+                "--allowed-host={name},{name}.{ns},{name}.{ns}.svc,{name}.{ns}.svc.cluster.local"
+            ));
         }
         if !self.read_only {
             args.push("--allow-writes".into());

@@ -111,6 +111,7 @@ fn databricks_command_line_matches_server_flags() {
         deployment["args"],
         json!([
             "--workspace-url=https://mycompany.cloud.databricks.com",
+            "--toolsets=datasource",
             "--catalog=main",
             "--schema=sales",
             "--models=revenue_metrics,customer_360",
