@@ -1865,7 +1865,7 @@ async fn genie_ask_returns_ids_when_not_ready_and_needs_a_space() {
     let reg = registry(&server);
     let out = call(&reg, "genie_ask", json!({"question": "x"})).await;
     assert!(
-        out.is_error && out.text.contains("--genie-space-id"),
+        out.is_error && out.text.contains("--genie-space"),
         "{}",
         out.text
     );

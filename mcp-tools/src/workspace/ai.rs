@@ -458,7 +458,7 @@ struct GenieAskArgs {
     /// `conversation_id`) to get the answer to a question asked earlier.
     #[serde(default)]
     question: Option<String>,
-    /// The Genie space; defaults to the server's `--genie-space-id`.
+    /// The Genie space; defaults to the server's `--genie-space`.
     #[serde(default)]
     space_id: Option<String>,
     /// Continue this conversation (follow-up questions keep the context).
@@ -528,7 +528,7 @@ pub(super) fn genie_ask(s: &Arc<Shared>) -> DynTool {
             else {
                 return Ok(ToolOutput::error(
                     "genie_ask needs a Genie space: pass space_id, or have the operator start the \
-                        server with --genie-space-id",
+                        server with --genie-space",
                 ));
             };
             let genie = s.client.genie();

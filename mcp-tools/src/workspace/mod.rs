@@ -48,7 +48,7 @@ pub struct WorkspaceToolsetOptions {
     pub wait: WaitPolicy,
     /// The SQL warehouse `execute_dbsql` uses when the call names none (`--warehouse-id`).
     pub warehouse_id: Option<String>,
-    /// The Genie space `genie_ask` uses when the call names none (`--genie-space-id`).
+    /// The Genie space `genie_ask` uses when the call names none (`--genie-space`).
     pub genie_space_id: Option<String>,
     /// Allow SQL that changes data in `execute_dbsql` and non-SQL code (or SQL writes) in
     /// `execute_command`. Off by default: only read-only SQL passes the guard.
