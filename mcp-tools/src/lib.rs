@@ -15,6 +15,14 @@
 //! - **The DataSource toolset** ([`DataSourceToolset`]) over any `Arc<dyn DataSource>`:
 //!   `list_models`, `describe_model`, `get_model_metrics`, `get_model_dimensions`, `query_model`,
 //!   `execute_sql`, `get_statement`, `cancel_statement`.
+//! - **The bundle toolset** ([`BundleToolset`]) over `bundle-gen`: `analyze_notebook`,
+//!   `generate_bundle`, `generate_bundle_from_job`, `validate_bundle`, `create_tests`,
+//!   `upload_bundle`, `run_bundle_command`, `sync_workspace_to_local`; local paths stay under
+//!   one root directory.
+//! - **The platform toolset** ([`PlatformToolset`]) for per-tenant provisioning: `create_catalog`,
+//!   `get_catalog_status`, `upload_dataset_file`, `query_dataset`, `create_notebook`,
+//!   `execute_notebook`, `get_notebook_run_status`, `create_job`, `deploy_model`, `invoke_model`,
+//!   `create_vector_index`, `search_vectors`.
 //! - **The rmcp adapter** (feature `rmcp`, on by default) in one module, [`rmcp_adapter`].
 //!
 //! # Errors
@@ -31,10 +39,12 @@
 //! | `rmcp` | yes | [`rmcp_adapter::McpServer`], an rmcp `ServerHandler` over a [`Registry`] |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod bundle_tools;
 mod datasource;
 mod explain;
 mod fn_tool;
 mod output;
+mod platform;
 mod registry;
 mod shaping;
 mod spec;
@@ -45,10 +55,12 @@ mod waiting;
 #[cfg(feature = "rmcp")]
 pub mod rmcp_adapter;
 
+pub use bundle_tools::{BUNDLE_TOOLSET, BundleToolset, BundleToolsetOptions};
 pub use datasource::{DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions};
 pub use explain::{client_error_output, explain_client_error};
 pub use fn_tool::FnTool;
 pub use output::{ToolError, ToolOutput, parse_args};
+pub use platform::{PLATFORM_TOOLSET, PlatformToolset, PlatformToolsetOptions};
 pub use registry::{Registry, RegistryBuilder, RegistryError};
 pub use shaping::{
     Column, DEFAULT_MAX_ROWS, DEFAULT_MAX_TEXT_BYTES, MoreRows, ResultLimits, TableResult, cap_text,
