@@ -723,3 +723,54 @@ async fn read_only_registry_hides_write_tools() {
             .read_only_hint
     );
 }
+
+/// With the official bundle schema (`BUNDLE_SCHEMA_PATH`), `validate_bundle` reports fields the
+/// schema does not know.
+#[tokio::test]
+async fn validate_bundle_uses_the_official_schema_when_given() {
+    let Ok(schema_path) = std::env::var("BUNDLE_SCHEMA_PATH") else {
+        println!("skipped: set BUNDLE_SCHEMA_PATH to the bundle JSON schema to run this test");
+        return;
+    };
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("read schema"))
+            .expect("schema JSON");
+    let server = MockServer::start().await;
+    let root = tempfile::tempdir().unwrap();
+    let reg = registry(
+        &server,
+        BundleToolsetOptions::new(root.path()).with_schema(schema),
+        false,
+    );
+    let out = call(
+        &reg,
+        "generate_bundle",
+        json!({"bundle_name": "demo", "dir": "demo", "notebooks": [{"path": "etl.py", "content": ETL}]}),
+    )
+    .await;
+    assert_eq!(structured(&out)["valid"], true, "{}", out.text);
+    let out = call(&reg, "validate_bundle", json!({"dir": "demo"})).await;
+    let s = structured(&out);
+    assert_eq!(s["schema_used"], true);
+    assert_eq!(s["valid"], true, "{}", out.text);
+
+    let job = root.path().join("demo/resources/demo.job.yml");
+    let text = std::fs::read_to_string(&job).unwrap();
+    let text = text.replacen(
+        "      name: demo\n",
+        "      name: demo\n      max_concurent_runs: 2\n",
+        1,
+    );
+    std::fs::write(&job, text).unwrap();
+    let out = call(&reg, "validate_bundle", json!({"dir": "demo"})).await;
+    let s = structured(&out);
+    let found = s["diagnostics"].as_array().unwrap().iter().find(|d| {
+        d["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("max_concurent_runs")
+    });
+    let found = found.unwrap_or_else(|| panic!("unknown field reported: {}", out.text));
+    assert_eq!(found["file"], "resources/demo.job.yml");
+    assert!(found["line"].as_u64().unwrap() > 0);
+}
