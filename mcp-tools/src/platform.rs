@@ -614,6 +614,10 @@ struct DeployModelArgs {
 struct EndpointStatus {
     /// Endpoint name.
     endpoint_name: String,
+    /// Whether this call created the endpoint (false: it existed and was only observed).
+    created: bool,
+    /// Served models as `name@version`, from the endpoint's current config.
+    served_entities: Vec<String>,
     /// Whether it serves traffic with no update in progress.
     ready: bool,
     /// `state.ready` (`READY`, `NOT_READY`).
@@ -627,10 +631,31 @@ struct EndpointStatus {
     next: Option<String>,
 }
 
-fn endpoint_status(e: &ServingEndpoint, next: Option<String>) -> EndpointStatus {
+fn endpoint_status(e: &ServingEndpoint, created: bool, next: Option<String>) -> EndpointStatus {
     let st = e.state.as_ref();
+    let served_entities = e
+        .config
+        .as_ref()
+        .and_then(|c| c.get("served_entities"))
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .map(|s| {
+                    format!(
+                        "{}@{}",
+                        s.get("entity_name").and_then(Value::as_str).unwrap_or("?"),
+                        s.get("entity_version")
+                            .and_then(Value::as_str)
+                            .unwrap_or("?")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     EndpointStatus {
         endpoint_name: e.name.clone(),
+        created,
+        served_entities,
         ready: e.is_ready(),
         state: st
             .and_then(|s| s.ready.as_ref())
@@ -1232,8 +1257,14 @@ impl Shared {
             .with_scale_to_zero(a.scale_to_zero.unwrap_or(true));
         let req = CreateServingEndpoint::new(&a.endpoint_name, EndpointCoreConfig::new(entity));
         let serving = self.client.serving();
-        let created = match serving.create(&req).await {
-            Ok(e) => e,
+        // An existing endpoint is observed (and waited for), not replaced: calling again with
+        // `wait_seconds` is how a caller keeps waiting.
+        let (created, is_new) = match serving.create(&req).await {
+            Ok(e) => (e, true),
+            Err(e) if already_exists(&e) => match serving.get(&a.endpoint_name).await {
+                Ok(e) => (e, false),
+                Err(e) => return Ok(client_error_output(TOOL, &e)),
+            },
             Err(e) => return Ok(client_error_output(TOOL, &e)),
         };
         let (wait, clamped) = self.opts.wait.limit(a.wait_seconds);
@@ -1279,15 +1310,17 @@ impl Shared {
             }
             Waited::Done(_) => None,
             _ => Some(format!(
-                "the endpoint is still deploying; call deploy_model's status with list_serving_endpoints, or invoke_model once ready (waits are at most {} s){}",
+                "the endpoint is still deploying; call deploy_model again with the same arguments and `wait_seconds` (at most {} s) to keep waiting — an existing endpoint is not replaced{}",
                 self.opts.wait.max_wait.as_secs(),
                 if clamped { "; the requested wait was above the maximum" } else { "" }
             )),
         };
-        let status = endpoint_status(waited.state(), next);
+        let status = endpoint_status(waited.state(), is_new, next);
         let mut text = format!(
-            "Serving endpoint {}: ready={} config_update={}",
+            "Serving endpoint {} ({}, serving {}): ready={} config_update={}",
             status.endpoint_name,
+            if is_new { "created" } else { "already existed" },
+            status.served_entities.join(", "),
             status.state.as_deref().unwrap_or("?"),
             status.config_update.as_deref().unwrap_or("?")
         );

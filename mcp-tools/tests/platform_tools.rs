@@ -656,6 +656,15 @@ async fn deploy_model_creates_and_waits_until_ready() {
         .respond_with(
             ResponseTemplate::new(200).set_body_json(endpoint_json("NOT_READY", "IN_PROGRESS")),
         )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.0/serving-endpoints"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error_code": "RESOURCE_ALREADY_EXISTS",
+            "message": "Endpoint with name 'acme-churn' already exists."
+        })))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -663,7 +672,7 @@ async fn deploy_model_creates_and_waits_until_ready() {
         .respond_with(
             ResponseTemplate::new(200).set_body_json(endpoint_json("NOT_READY", "IN_PROGRESS")),
         )
-        .up_to_n_times(1)
+        .up_to_n_times(2)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -679,8 +688,10 @@ async fn deploy_model_creates_and_waits_until_ready() {
     let out = call(&reg, "deploy_model", args.clone()).await;
     let s = structured(&out);
     assert_eq!(s["ready"], false);
+    assert_eq!(s["created"], true);
+    assert_eq!(s["served_entities"], json!(["tenant_acme.ml.churn@3"]));
     assert_eq!(s["config_update"], "IN_PROGRESS");
-    assert!(s["next"].is_string());
+    assert!(s["next"].as_str().unwrap().contains("wait_seconds"));
     let create = requests_to(&server, "POST", "/api/2.0/serving-endpoints").await;
     insta::assert_json_snapshot!("deploy_model_request", body(&create[0]));
 
@@ -691,6 +702,10 @@ async fn deploy_model_creates_and_waits_until_ready() {
     let out = reg.call("deploy_model", args, ctx).await.unwrap();
     let s = structured(&out);
     assert_eq!(s["ready"], true);
+    assert_eq!(
+        s["created"], false,
+        "the second call observes the existing endpoint"
+    );
     assert_eq!(s["state"], "READY");
     assert!(sink.0.lock().unwrap().len() >= 2);
 }
