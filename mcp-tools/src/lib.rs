@@ -1,5 +1,5 @@
-//! Thin MCP tool adapters over `datasource-model` (and later `databricks-client` and
-//! `bundle-gen`), composed into MCP servers by downstream binaries.
+//! Thin MCP tool adapters over `databricks-client`, `datasource-model` and `bundle-gen`, composed
+//! into MCP servers by downstream binaries.
 //!
 //! # Layout
 //!
@@ -12,13 +12,32 @@
 //!   the row cap is pushed into the backend request, text is byte-capped, and truncation is
 //!   explicit (`truncated: true` plus how to get more).
 //! - **The read-only SQL guard** ([`check_sql`]) on a real parser.
+//! - **Building blocks of the toolsets**: [`FnTool`] (a tool from a spec and an async function of
+//!   typed arguments), [`client_error_output`] (a Databricks error as an `isError` result with
+//!   status, code, request id and the next step), [`wait_with_progress`] / [`WaitPolicy`] (long
+//!   operations return an id at once, or wait with progress notifications up to a caller-set
+//!   limit under a ceiling the operator sets — never a hidden timeout).
 //! - **The DataSource toolset** ([`DataSourceToolset`]) over any `Arc<dyn DataSource>`:
 //!   `list_models`, `describe_model`, `get_model_metrics`, `get_model_dimensions`, `query_model`,
 //!   `execute_sql`, `get_statement`, `cancel_statement`.
 //! - **The workspace toolset** ([`WorkspaceToolset`]) over a `databricks_client::WorkspaceClient`:
 //!   health, identity, jobs (`run_job` with an idempotency token), clusters, notebooks, SQL
 //!   warehouses, DBFS, Unity Catalog, command execution, model serving, vector search and Genie.
-//! - **The rmcp adapter** (feature `rmcp`, on by default) in one module, [`rmcp_adapter`].
+//! - **The bundle toolset** ([`BundleToolset`]) over `bundle-gen`: `analyze_notebook`,
+//!   `generate_bundle`, `generate_bundle_from_job`, `validate_bundle`, `create_tests`,
+//!   `upload_bundle`, `run_bundle_command`, `sync_workspace_to_local`; local paths stay under
+//!   one root directory.
+//! - **The platform toolset** ([`PlatformToolset`]) for per-tenant provisioning: `create_catalog`,
+//!   `get_catalog_status`, `upload_dataset_file`, `query_dataset`, `create_notebook`,
+//!   `execute_notebook`, `get_notebook_run_status`, `create_job`, `deploy_model`, `invoke_model`,
+//!   `create_vector_index`, `search_vectors`.
+//! - **Resources and prompts** ([`ResourceProvider`], [`ResourceSet`], [`WorkspaceResources`]
+//!   for Unity Catalog table schemas and notebook sources, paginated; [`PromptSet`] with
+//!   [`analysis_prompts`]).
+//! - **The tool catalogue** ([`catalogue_markdown`]): Markdown generated from a registry
+//!   (`docs/tools.md` in this repository, checked in CI).
+//! - **The rmcp adapter** (feature `rmcp`, on by default) in one module, [`rmcp_adapter`]: tools,
+//!   resources and prompts.
 //!
 //! # Errors
 //!
@@ -35,10 +54,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod catalogue;
+mod bundle_tools;
 mod datasource;
 mod explain;
 mod fn_tool;
 mod output;
+mod platform;
 mod registry;
 mod resources;
 mod shaping;
@@ -53,10 +74,12 @@ mod workspace_resources;
 pub mod rmcp_adapter;
 
 pub use catalogue::catalogue_markdown;
+pub use bundle_tools::{BUNDLE_TOOLSET, BundleToolset, BundleToolsetOptions};
 pub use datasource::{DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions};
 pub use explain::{client_error_output, explain_client_error};
 pub use fn_tool::FnTool;
 pub use output::{ToolError, ToolOutput, parse_args};
+pub use platform::{PLATFORM_TOOLSET, PlatformToolset, PlatformToolsetOptions};
 pub use registry::{Registry, RegistryBuilder, RegistryError};
 pub use resources::{
     PromptArgumentSpec, PromptError, PromptSet, PromptTemplate, ResourceContent, ResourceError,
