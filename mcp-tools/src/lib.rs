@@ -53,8 +53,8 @@
 //! | `rmcp` | yes | [`rmcp_adapter::McpServer`], an rmcp `ServerHandler` over a [`Registry`] |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod catalogue;
 mod bundle_tools;
+mod catalogue;
 mod datasource;
 mod explain;
 mod fn_tool;
@@ -73,8 +73,8 @@ mod workspace_resources;
 #[cfg(feature = "rmcp")]
 pub mod rmcp_adapter;
 
-pub use catalogue::catalogue_markdown;
 pub use bundle_tools::{BUNDLE_TOOLSET, BundleToolset, BundleToolsetOptions};
+pub use catalogue::catalogue_markdown;
 pub use datasource::{DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions};
 pub use explain::{client_error_output, explain_client_error};
 pub use fn_tool::FnTool;

@@ -136,7 +136,7 @@ impl<S> Waited<S> {
 /// let waited = wait_with_progress(&ToolContext::new(), &policy, Duration::from_secs(5), || {
 ///     n += 1;
 ///     let done = n == 3;
-///     async move { Ok(Step::new(n, done, if done { "TERMINATED" } else { "RUNNING" })) }
+///     async move { Ok::<_, databricks_client::Error>(Step::new(n, done, if done { "TERMINATED" } else { "RUNNING" })) }
 /// })
 /// .await?;
 /// assert!(waited.is_done());

@@ -582,9 +582,24 @@ async fn run_bundle_command_streams_output_as_progress() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
+    // stdout and stderr are read concurrently: only the order within one stream is fixed.
+    assert!(
+        output.contains(
+            &"args: bundle deploy --auto-approve -t dev -p dev-profile --var=catalog=main"
+        ),
+        "{output:?}"
+    );
+    let stdout: Vec<&&str> = output
+        .iter()
+        .filter(|l| !l.starts_with("stderr: "))
+        .collect();
     assert_eq!(
-        output[0],
-        "args: bundle deploy --auto-approve -t dev -p dev-profile --var=catalog=main"
+        stdout,
+        [
+            &"args: bundle deploy --auto-approve -t dev -p dev-profile --var=catalog=main",
+            &"Uploading bundle files",
+            &"Deployment complete!"
+        ]
     );
     assert!(output.contains(&"stderr: warning: slow"), "{output:?}");
     let seen = sink.0.lock().unwrap();

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use databricks_client::{Config, WorkspaceClient};
 use datasource_model::{DynDataSource, LocalSource};
 use mcp_tools::{
-    DataSourceToolset, DataSourceToolsetOptions, Registry, ResourceProvider, WorkspaceResources,
+    BundleToolset, BundleToolsetOptions, DataSourceToolset, DataSourceToolsetOptions,
+    PlatformToolset, PlatformToolsetOptions, Registry, ResourceProvider, WorkspaceResources,
     WorkspaceResourcesOptions, WorkspaceToolset, WorkspaceToolsetOptions, analysis_prompts,
     catalogue_markdown,
 };
@@ -44,6 +45,14 @@ async fn full_registry() -> Registry {
         .toolset(Arc::new(WorkspaceToolset::new(
             client(),
             WorkspaceToolsetOptions::new(),
+        )))
+        .toolset(Arc::new(BundleToolset::new(
+            client(),
+            BundleToolsetOptions::new("bundles"),
+        )))
+        .toolset(Arc::new(PlatformToolset::new(
+            client(),
+            PlatformToolsetOptions::new(),
         )))
         .build()
         .expect("registry")
