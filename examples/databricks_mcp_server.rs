@@ -1,35 +1,49 @@
-//! An MCP server over a Databricks workspace: semantic models (Unity Catalog metric views),
-//! SQL on a warehouse, and natural-language questions through a Genie space.
+//! An MCP server over a Databricks workspace: semantic models (Unity Catalog metric views), the
+//! workspace (jobs, clusters, notebooks, SQL, DBFS, Unity Catalog, command execution, serving,
+//! vector search, Genie), Databricks Asset Bundles, and per-tenant platform operations; Unity
+//! Catalog table schemas and notebook sources as resources; data-analysis prompts.
 //!
 //! ```text
 //! export DATABRICKS_HOST=https://adb-123.azuredatabricks.net DATABRICKS_TOKEN=...   # or a profile
 //! cargo run -p examples --example databricks-mcp-server -- \
-//!     --catalog main --schema sales --warehouse-id abc123 [--genie-space 01ef...] \
-//!     [--models revenue_metrics,customer_360] [--allow-writes] [--transport http --port 8765]
+//!     --toolsets all --catalog main --schema sales --warehouse-id abc123 \
+//!     [--genie-space 01ef...] [--resource-schemas main.sales] [--notebook-root /Shared/analytics] \
+//!     [--bundle-root ./bundles] [--allow-writes] [--transport http --port 8765]
 //! ```
 //!
-//! Credentials come from the environment (`DATABRICKS_HOST`, `DATABRICKS_TOKEN`, OAuth variables)
-//! or a `~/.databrickscfg` profile (`--profile`), never from flags. Read-only by default.
+//! Toolsets (`--toolsets`, comma-separated, `all` for every one): `datasource` (needs
+//! `--catalog` and `--warehouse-id`), `workspace`, `bundle`, `platform`. Credentials come from
+//! the environment (`DATABRICKS_HOST`, `DATABRICKS_TOKEN`, OAuth variables) or a
+//! `~/.databrickscfg` profile (`--profile`), never from flags. Read-only by default: tools that
+//! change anything are served only with `--allow-writes`.
 
-use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, ValueEnum};
-use datasource_model::{DataSourceConfig, DatabricksConfig, DynDataSource, Provider};
+use clap::Parser;
+use databricks_client::{Config, WorkspaceClient};
+use datasource_model::{DatabricksConfig, DatabricksSource, DynDataSource};
 use mcp_tools::rmcp_adapter::McpServer;
 use mcp_tools::{
-    DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions, Registry, ResultLimits,
+    BUNDLE_TOOLSET, BundleToolset, BundleToolsetOptions, DATASOURCE_TOOLSET, DataSourceToolset,
+    DataSourceToolsetOptions, PLATFORM_TOOLSET, PlatformToolset, PlatformToolsetOptions, Registry,
+    ResourceSet, ResultLimits, WORKSPACE_TOOLSET, WaitPolicy, WorkspaceResources,
+    WorkspaceResourcesOptions, WorkspaceToolset, WorkspaceToolsetOptions, analysis_prompts,
 };
-use rmcp::ServiceExt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Transport {
-    Stdio,
-    Http,
-}
+#[path = "common/serve.rs"]
+mod serve;
 
-/// Serve Databricks semantic models, SQL and Genie over MCP.
+const ALL_TOOLSETS: [&str; 4] = [
+    DATASOURCE_TOOLSET,
+    WORKSPACE_TOOLSET,
+    BUNDLE_TOOLSET,
+    PLATFORM_TOOLSET,
+];
+
+/// Serve a Databricks workspace over MCP.
 #[derive(Debug, Parser)]
 #[command(name = "databricks-mcp-server")]
 struct Args {
@@ -39,27 +53,42 @@ struct Args {
     /// `~/.databrickscfg` profile for host and credentials.
     #[arg(long, env = "DATABRICKS_CONFIG_PROFILE")]
     profile: Option<String>,
-    /// Unity Catalog catalog whose metric views are served.
+    /// Toolsets to serve (comma-separated): datasource, workspace, bundle, platform, or all.
+    #[arg(long, value_delimiter = ',', default_value = "workspace")]
+    toolsets: Vec<String>,
+    /// Unity Catalog catalog whose metric views the datasource toolset serves.
     #[arg(long)]
-    catalog: String,
-    /// Restrict to one schema.
+    catalog: Option<String>,
+    /// Restrict the datasource toolset to one schema.
     #[arg(long)]
     schema: Option<String>,
     /// Serve only these models (comma-separated metric view names).
     #[arg(long, value_delimiter = ',')]
     models: Vec<String>,
-    /// SQL warehouse that runs queries.
+    /// SQL warehouse for queries (datasource, execute_dbsql, platform datasets).
     #[arg(long, env = "DATABRICKS_WAREHOUSE_ID")]
-    warehouse_id: String,
-    /// Genie space answering natural-language `question`s in query_model.
+    warehouse_id: Option<String>,
+    /// Genie space for natural-language questions (query_model `question`, genie_ask).
     #[arg(long)]
     genie_space: Option<String>,
-    /// Let execute_sql run statements that change data (off: read-only).
+    /// Schemas whose tables are listed as resources (comma-separated `catalog.schema`).
+    #[arg(long, value_delimiter = ',')]
+    resource_schemas: Vec<String>,
+    /// Workspace folder whose notebooks are listed as resources.
+    #[arg(long)]
+    notebook_root: Option<String>,
+    /// Local directory the bundle toolset reads and writes bundles under (created if missing).
+    #[arg(long, default_value = "bundles")]
+    bundle_root: PathBuf,
+    /// The `databricks` CLI used by run_bundle_command (default: found on PATH).
+    #[arg(long)]
+    databricks_cli: Option<PathBuf>,
+    /// Catalog name prefix of the platform toolset's tenants (`<prefix><tenant_id>`).
+    #[arg(long, default_value = "tenant_")]
+    tenant_catalog_prefix: String,
+    /// Serve tools that change data, jobs, clusters or files (off: read-only).
     #[arg(long)]
     allow_writes: bool,
-    /// Toolsets to serve (comma-separated). Available: datasource.
-    #[arg(long, value_delimiter = ',', default_value = DATASOURCE_TOOLSET)]
-    toolsets: Vec<String>,
     /// Serve only these tools (comma-separated names).
     #[arg(long, value_delimiter = ',')]
     tools: Vec<String>,
@@ -75,12 +104,11 @@ struct Args {
     /// How long execute_sql waits before returning a statement_id to poll (milliseconds).
     #[arg(long, default_value_t = 30_000)]
     wait_timeout_ms: u64,
-    /// stdio (default) or Streamable HTTP on 127.0.0.1.
-    #[arg(long, value_enum, default_value = "stdio")]
-    transport: Transport,
-    /// Port for `--transport http`.
-    #[arg(long, default_value_t = 8765)]
-    port: u16,
+    /// The most a caller's `wait_seconds` may ask for (runs, cluster starts, deployments).
+    #[arg(long, default_value_t = 600)]
+    max_wait_seconds: u64,
+    #[command(flatten)]
+    transport: serve::TransportArgs,
 }
 
 #[tokio::main]
@@ -92,129 +120,153 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    for toolset in &args.toolsets {
-        if toolset != DATASOURCE_TOOLSET {
-            bail!("unknown toolset `{toolset}`; available: {DATASOURCE_TOOLSET}");
-        }
-    }
+    let toolsets = selected_toolsets(&args.toolsets)?;
 
-    let mut databricks = DatabricksConfig::new(args.warehouse_id.clone(), args.catalog.clone());
+    let mut config = databricks_client::ConfigBuilder::from_env();
     if let Some(url) = &args.workspace_url {
-        databricks = databricks.with_host(url.clone());
+        config = config.host(url.clone());
     }
-    if let Some(schema) = &args.schema {
-        databricks = databricks.with_schema(schema.clone());
+    if let Some(profile) = &args.profile {
+        config = config.profile(profile.clone());
     }
-    if let Some(space) = &args.genie_space {
-        databricks = databricks.with_genie_space_id(space.clone());
-    }
-    databricks.profile = args.profile.clone();
-    let config = DataSourceConfig::new(Provider::Databricks).with_databricks(databricks);
-    let source: Arc<DynDataSource> = config.build().await.context(
-        "connecting to Databricks (set DATABRICKS_HOST and DATABRICKS_TOKEN, or pass --profile)",
+    let config: Config = config.build().context(
+        "configuring Databricks (set DATABRICKS_HOST and DATABRICKS_TOKEN, or pass --profile)",
     )?;
+    let client = WorkspaceClient::new(config)?;
 
-    let mut options = DataSourceToolsetOptions::new()
-        .with_allow_writes(args.allow_writes)
-        .with_limits(
-            ResultLimits::new()
-                .with_max_rows(args.max_rows)
-                .with_max_text_bytes(args.max_text_bytes),
-        )
-        .with_wait_timeout_ms(args.wait_timeout_ms)
-        .with_models(args.models.clone());
-    // Last line of defence: the token never appears in tool output.
-    if let Ok(token) = std::env::var("DATABRICKS_TOKEN") {
-        options = options.with_redacted_secret(token);
-    }
+    let limits = ResultLimits::new()
+        .with_max_rows(args.max_rows)
+        .with_max_text_bytes(args.max_text_bytes);
+    let wait = WaitPolicy::new().with_max_wait(Duration::from_secs(args.max_wait_seconds));
     let mut builder = Registry::builder()
-        .toolset(Arc::new(DataSourceToolset::new(source, options)))
         .prefix(args.prefix.clone())
         .read_only(!args.allow_writes);
+    // Last line of defence: the token never appears in tool output.
+    if let Ok(token) = std::env::var("DATABRICKS_TOKEN") {
+        builder = builder.redact_secret(token);
+    }
+    if let Ok(secret) = std::env::var("DATABRICKS_CLIENT_SECRET") {
+        builder = builder.redact_secret(secret);
+    }
+    for name in &toolsets {
+        builder = match *name {
+            DATASOURCE_TOOLSET => {
+                let (Some(catalog), Some(warehouse)) = (&args.catalog, &args.warehouse_id) else {
+                    bail!(
+                        "the datasource toolset needs --catalog and --warehouse-id; pass them or leave `datasource` out of --toolsets"
+                    );
+                };
+                let mut databricks = DatabricksConfig::new(warehouse.clone(), catalog.clone());
+                if let Some(schema) = &args.schema {
+                    databricks = databricks.with_schema(schema.clone());
+                }
+                if let Some(space) = &args.genie_space {
+                    databricks = databricks.with_genie_space_id(space.clone());
+                }
+                let source: Arc<DynDataSource> = Arc::new(DatabricksSource::new(
+                    client.clone(),
+                    &databricks,
+                    Some(args.max_rows as u64),
+                ));
+                let options = DataSourceToolsetOptions::new()
+                    .with_allow_writes(args.allow_writes)
+                    .with_limits(limits)
+                    .with_wait_timeout_ms(args.wait_timeout_ms)
+                    .with_models(args.models.clone());
+                builder.toolset(Arc::new(DataSourceToolset::new(source, options)))
+            }
+            WORKSPACE_TOOLSET => {
+                let mut options = WorkspaceToolsetOptions::new()
+                    .with_limits(limits)
+                    .with_wait(wait)
+                    .with_allow_writes(args.allow_writes);
+                if let Some(w) = &args.warehouse_id {
+                    options = options.with_warehouse_id(w.clone());
+                }
+                if let Some(space) = &args.genie_space {
+                    options = options.with_genie_space_id(space.clone());
+                }
+                builder.toolset(Arc::new(WorkspaceToolset::new(client.clone(), options)))
+            }
+            BUNDLE_TOOLSET => {
+                std::fs::create_dir_all(&args.bundle_root).with_context(|| {
+                    format!("creating --bundle-root {}", args.bundle_root.display())
+                })?;
+                let mut options = BundleToolsetOptions::new(args.bundle_root.clone())
+                    .with_limits(limits)
+                    .with_wait(wait);
+                if let Some(cli) = &args.databricks_cli {
+                    options = options.with_cli_program(cli.clone());
+                }
+                if let Some(profile) = &args.profile {
+                    options = options.with_profile(profile.clone());
+                }
+                builder.toolset(Arc::new(BundleToolset::new(client.clone(), options)))
+            }
+            _ => {
+                let mut options = PlatformToolsetOptions::new()
+                    .with_catalog_prefix(args.tenant_catalog_prefix.clone())
+                    .with_limits(limits)
+                    .with_wait(wait);
+                if let Some(w) = &args.warehouse_id {
+                    options = options.with_warehouse_id(w.clone());
+                }
+                builder.toolset(Arc::new(PlatformToolset::new(client.clone(), options)))
+            }
+        };
+    }
     if !args.tools.is_empty() {
         builder = builder.allow(args.tools.clone());
     }
     let registry = builder.build()?;
+
+    let mut resource_options =
+        WorkspaceResourcesOptions::new().with_max_text_bytes(args.max_text_bytes);
+    for scope in &args.resource_schemas {
+        resource_options = resource_options.with_table_scope(scope.clone());
+    }
+    if let Some(root) = &args.notebook_root {
+        resource_options = resource_options.with_notebook_root(root.clone());
+    }
+    let resources = ResourceSet::new().with_provider(Arc::new(WorkspaceResources::new(
+        client.clone(),
+        resource_options,
+    )));
+
     let server = McpServer::new(registry, "databricks-mcp-server", env!("CARGO_PKG_VERSION"))
+        .with_resources(resources)
+        .with_prompts(analysis_prompts())
         .with_instructions(
-            "Databricks semantic models (metric views). Call list_models, describe_model, then query_model. execute_sql runs one statement; long statements return a statement_id for get_statement.",
+            "Databricks workspace tools. Start with health. Long operations (run_job, start_cluster, deploy_model, execute_notebook) return an id at once; pass wait_seconds to wait with progress, or poll the matching status tool. Table schemas and notebook sources are also resources (databricks://tables/..., databricks://notebooks/...).",
         );
-    match args.transport {
-        Transport::Stdio => serve_stdio(server).await,
-        Transport::Http => serve_http(server, args.port).await,
-    }
+    serve::serve(server, &args.transport, "databricks-mcp-server").await
 }
 
-async fn serve_stdio(server: McpServer) -> Result<()> {
-    match server.serve(rmcp::transport::stdio()).await {
-        Ok(running) => {
-            running.waiting().await?;
-            Ok(())
+/// The toolsets named by `--toolsets`, in the canonical order, `all` expanded.
+fn selected_toolsets(names: &[String]) -> Result<Vec<&'static str>> {
+    let mut chosen = Vec::new();
+    for name in names {
+        let name = name.trim();
+        if name == "all" {
+            chosen.extend(ALL_TOOLSETS);
+        } else if let Some(known) = ALL_TOOLSETS.iter().find(|t| **t == name) {
+            chosen.push(*known);
+        } else {
+            bail!(
+                "unknown toolset `{name}`; available: {}, all",
+                ALL_TOOLSETS.join(", ")
+            );
         }
-        // stdin closed before a client completed initialization: a normal shutdown.
-        Err(e) if e.to_string().contains("connection closed") => Ok(()),
-        Err(e) => Err(e.into()),
     }
-}
-
-type HttpResponse =
-    hyper::Response<http_body_util::combinators::BoxBody<bytes::Bytes, std::convert::Infallible>>;
-
-/// Streamable HTTP on 127.0.0.1:`port` at `/mcp`, with DNS-rebinding protection (loopback
-/// `Host` and `Origin` only).
-async fn serve_http(server: McpServer, port: u16) -> Result<()> {
-    use hyper_util::rt::TokioIo;
-    use rmcp::transport::streamable_http_server::{
-        StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
-    };
-
-    let config = StreamableHttpServerConfig::default()
-        .with_allowed_hosts(["localhost", "127.0.0.1", "::1"])
-        .with_allowed_origins(["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"]);
-    let service = StreamableHttpService::new(
-        move || Ok(server.clone()),
-        LocalSessionManager::default().into(),
-        config,
-    );
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}; pass another --port"))?;
-    eprintln!("databricks-mcp-server: Streamable HTTP on http://{addr}/mcp");
-    loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => accepted?,
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-        };
-        let service = service.clone();
-        tokio::spawn(async move {
-            let hyper_service =
-                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let mut service = service.clone();
-                    async move {
-                        if req.uri().path() != "/mcp" {
-                            return Ok::<HttpResponse, std::convert::Infallible>(not_found());
-                        }
-                        tower_service::Service::call(&mut service, req).await
-                    }
-                });
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), hyper_service)
-                .await
-            {
-                tracing::debug!(error = %e, "HTTP connection ended with an error");
-            }
-        });
+    let ordered: Vec<&'static str> = ALL_TOOLSETS
+        .into_iter()
+        .filter(|t| chosen.contains(t))
+        .collect();
+    if ordered.is_empty() {
+        bail!(
+            "--toolsets is empty; available: {}, all",
+            ALL_TOOLSETS.join(", ")
+        );
     }
-}
-
-fn not_found() -> HttpResponse {
-    use http_body_util::BodyExt;
-    let body = http_body_util::Full::new(bytes::Bytes::from_static(
-        b"not found; the MCP endpoint is /mcp",
-    ))
-    .boxed();
-    let mut response = hyper::Response::new(body);
-    *response.status_mut() = hyper::StatusCode::NOT_FOUND;
-    response
+    Ok(ordered)
 }
