@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::statements::{open_enum, opt_lenient_i64};
+use super::open_enum::open_enum;
+use super::statements::opt_lenient_i64;
 
 open_enum! {
     /// `table_type` of a UC table. The list keeps growing, so unknown values are kept.
-    TableType {
+    pub enum TableType {
         /// Managed table.
         Managed = "MANAGED",
         /// External table.

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::jobs::{Extra, string_enum};
+use super::jobs::Extra;
+use super::open_enum::open_enum;
 
-string_enum! {
+open_enum! {
     /// State of a cluster.
     pub enum ClusterState {
         /// Starting.
@@ -29,7 +30,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Data security (access) mode of a cluster.
     pub enum DataSecurityMode {
         /// No isolation.
@@ -55,7 +56,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Runtime engine.
     pub enum RuntimeEngine {
         /// Unset.

@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::jobs::{Extra, string_enum};
+use super::jobs::Extra;
+use super::open_enum::open_enum;
 
-string_enum! {
+open_enum! {
     /// Language of an execution context / command (lowercase on the wire).
     pub enum CommandLanguage {
         /// Python.
@@ -19,7 +20,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Status of an execution context.
     pub enum ContextStatus {
         /// Being created.
@@ -31,7 +32,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Status of a command.
     pub enum CommandStatus {
         /// Queued.

@@ -3,11 +3,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::statements::{StatementResponse, open_enum, opt_lenient_i64};
+use super::open_enum::open_enum;
+use super::statements::{StatementResponse, opt_lenient_i64};
 
 open_enum! {
     /// `status` of a Genie message.
-    GenieMessageStatus {
+    pub enum GenieMessageStatus {
         /// Accepted.
         Submitted = "SUBMITTED",
         /// Reading metadata.

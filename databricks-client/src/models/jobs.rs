@@ -20,72 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::clusters::ClusterSpec;
-
-/// Defines a string enum that keeps values it does not know in an `Other(String)` variant, so
-/// new server-side values neither fail decoding nor get lost when written back.
-macro_rules! string_enum {
-    (
-        $(#[$meta:meta])*
-        $vis:vis enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )*
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        $vis enum $name {
-            $( $(#[$vmeta])* $variant, )*
-            /// A value this version of the crate does not know, kept verbatim.
-            Other(String),
-        }
-
-        impl $name {
-            /// The wire value.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $text, )*
-                    Self::Other(s) => s.as_str(),
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(s: &str) -> Self {
-                match s {
-                    $( $text => Self::$variant, )*
-                    other => Self::Other(other.to_owned()),
-                }
-            }
-        }
-
-        impl ::std::str::FromStr for $name {
-            type Err = ::std::convert::Infallible;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from(s))
-            }
-        }
-
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let s = <::std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                Ok(Self::from(s.as_ref()))
-            }
-        }
-    };
-}
-pub(crate) use string_enum;
+use super::open_enum::open_enum;
 
 /// Extra JSON fields a model does not know (kept for lossless round trips).
 pub type Extra = Map<String, Value>;
@@ -94,7 +29,7 @@ pub type Extra = Map<String, Value>;
 // Enums
 // ---------------------------------------------------------------------------------------------
 
-string_enum! {
+open_enum! {
     /// Whether a schedule, trigger or continuous job is paused.
     pub enum PauseStatus {
         /// Active.
@@ -104,7 +39,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// The job's format (`MULTI_TASK` for every job created through API 2.1+).
     pub enum JobFormat {
         /// Legacy single-task job.
@@ -114,7 +49,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Whether the job can be edited in the UI.
     pub enum JobEditMode {
         /// Edits only through the API / bundles.
@@ -124,7 +59,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Serverless performance target.
     pub enum PerformanceTarget {
         /// Start fast, cost more.
@@ -134,7 +69,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// When a task runs, relative to the outcome of its dependencies.
     pub enum RunIf {
         /// All dependencies succeeded (default).
@@ -152,7 +87,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Where a notebook, Python file or SQL file comes from.
     pub enum Source {
         /// The workspace file system.
@@ -162,7 +97,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Comparison operator of a condition task.
     pub enum ConditionOp {
         /// `==`
@@ -180,7 +115,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Git hosting provider of a `git_source`.
     pub enum GitProvider {
         /// GitHub.
@@ -202,7 +137,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Health metric of a health rule.
     pub enum HealthMetric {
         /// Run duration in seconds.
@@ -218,7 +153,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Life-cycle state of a run (legacy `state.life_cycle_state`).
     pub enum RunLifeCycleState {
         /// Queued.
@@ -249,7 +184,7 @@ impl RunLifeCycleState {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Result of a finished run (legacy `state.result_state`).
     pub enum RunResultState {
         /// Succeeded.
@@ -282,7 +217,7 @@ impl RunResultState {
     }
 }
 
-string_enum! {
+open_enum! {
     /// State of a run in the newer `status` object.
     pub enum RunStatusState {
         /// Queued.
@@ -302,7 +237,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Category of a run's termination (`status.termination_details.type`).
     pub enum TerminationType {
         /// Success.
@@ -316,7 +251,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Code of a run's termination (`status.termination_details.code`); only the common codes are
     /// named, the others arrive as [`TerminationCode::Other`].
     pub enum TerminationCode {
@@ -355,7 +290,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Kind of run.
     pub enum RunType {
         /// A run of a job.

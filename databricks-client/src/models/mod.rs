@@ -7,6 +7,8 @@
 //! The data-plane models (warehouses, statements, Unity Catalog, metric views, Genie, serving,
 //! vector search) are also re-exported at this level.
 
+mod open_enum;
+
 pub mod clusters;
 pub mod commands;
 pub mod dbfs;

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::statements::{open_enum, opt_lenient_i64};
+use super::open_enum::open_enum;
+use super::statements::opt_lenient_i64;
 
 open_enum! {
     /// `state.ready` of a serving endpoint.
-    EndpointReady {
+    pub enum EndpointReady {
         /// Serving traffic.
         Ready = "READY",
         /// Not serving.
@@ -19,7 +20,7 @@ open_enum! {
 
 open_enum! {
     /// `state.config_update` of a serving endpoint.
-    EndpointConfigUpdate {
+    pub enum EndpointConfigUpdate {
         /// No update in progress.
         NotUpdating = "NOT_UPDATING",
         /// Update in progress.

@@ -7,70 +7,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use super::open_enum::open_enum;
+
 // Wired into the statement result stream in `api/statements.rs`.
 #[allow(dead_code, unused_imports)]
 pub(crate) mod decode;
-
-/// Defines a string enum that keeps unknown wire values in `Other(String)`.
-macro_rules! open_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),+ $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-            /// A value this crate does not know yet, kept verbatim.
-            Other(String),
-        }
-
-        impl $name {
-            /// The wire spelling.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $wire, )+
-                    Self::Other(s) => s,
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(s: &str) -> Self {
-                match s {
-                    $( $wire => Self::$variant, )+
-                    other => Self::Other(other.to_owned()),
-                }
-            }
-        }
-
-        impl From<String> for $name {
-            fn from(s: String) -> Self {
-                Self::from(s.as_str())
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(Self::from)
-            }
-        }
-    };
-}
-pub(crate) use open_enum;
 
 /// Accepts an integer sent as a JSON number or as a string (int64 fields of some APIs).
 pub(crate) fn opt_lenient_i64<'de, D: Deserializer<'de>>(de: D) -> Result<Option<i64>, D::Error> {
@@ -93,7 +34,7 @@ pub(crate) fn opt_lenient_i64<'de, D: Deserializer<'de>>(de: D) -> Result<Option
 
 open_enum! {
     /// `status.state` of a statement.
-    StatementState {
+    pub enum StatementState {
         /// Waiting for the warehouse.
         Pending = "PENDING",
         /// Executing.
@@ -121,7 +62,7 @@ impl StatementState {
 
 open_enum! {
     /// Where results are delivered.
-    Disposition {
+    pub enum Disposition {
         /// In the response (`JSON_ARRAY` only, ≤ 25 MiB).
         Inline = "INLINE",
         /// As presigned cloud-storage links (≤ 100 GiB).
@@ -131,7 +72,7 @@ open_enum! {
 
 open_enum! {
     /// Result serialization format.
-    ResultFormat {
+    pub enum ResultFormat {
         /// Rows of strings or nulls.
         JsonArray = "JSON_ARRAY",
         /// Arrow IPC stream (needs `EXTERNAL_LINKS`).
@@ -143,7 +84,7 @@ open_enum! {
 
 open_enum! {
     /// What the server does when `wait_timeout` elapses.
-    OnWaitTimeout {
+    pub enum OnWaitTimeout {
         /// Return the statement id and keep running (default).
         Continue = "CONTINUE",
         /// Cancel the statement.
@@ -153,7 +94,7 @@ open_enum! {
 
 open_enum! {
     /// `type_name` of a result column.
-    ColumnTypeName {
+    pub enum ColumnTypeName {
         /// `BOOLEAN`.
         Boolean = "BOOLEAN",
         /// `TINYINT`.

@@ -3,11 +3,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::statements::{open_enum, opt_lenient_i64};
+use super::open_enum::open_enum;
+use super::statements::opt_lenient_i64;
 
 open_enum! {
     /// `endpoint_status.state` of a vector search endpoint.
-    VectorSearchEndpointState {
+    pub enum VectorSearchEndpointState {
         /// Being created.
         Provisioning = "PROVISIONING",
         /// Serving.

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::statements::{open_enum, opt_lenient_i64};
+use super::open_enum::open_enum;
+use super::statements::opt_lenient_i64;
 
 open_enum! {
     /// `state` of a SQL warehouse.
-    WarehouseState {
+    pub enum WarehouseState {
         /// Starting.
         Starting = "STARTING",
         /// Running and accepting statements.

@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::jobs::{Extra, string_enum};
+use super::jobs::Extra;
+use super::open_enum::open_enum;
 
-string_enum! {
+open_enum! {
     /// Kind of workspace object.
     pub enum ObjectType {
         /// Notebook.
@@ -22,7 +23,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Notebook language.
     pub enum Language {
         /// Python.
@@ -36,7 +37,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+open_enum! {
     /// Export / import format.
     pub enum ExportFormat {
         /// Source code (default; directory export skips non-notebooks).
