@@ -29,7 +29,8 @@
 //!   one root directory.
 //! - **The platform toolset** ([`PlatformToolset`]) for per-tenant provisioning: `create_catalog`,
 //!   `get_catalog_status`, `upload_dataset_file`, `query_dataset`, `create_notebook`,
-//!   `execute_notebook`, `get_notebook_run_status`, `create_job`, `deploy_model`, `invoke_model`,
+//!   `execute_notebook`, `get_notebook_run_status`, `create_job`, `deploy_model`,
+//!   `get_model_status`, `invoke_model`,
 //!   `create_vector_index`, `search_vectors`.
 //! - **Resources and prompts** ([`ResourceProvider`], [`ResourceSet`], [`WorkspaceResources`]
 //!   for Unity Catalog table schemas and notebook sources, paginated; [`PromptSet`] with

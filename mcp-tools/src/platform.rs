@@ -609,6 +609,14 @@ struct DeployModelArgs {
     wait_seconds: Option<u64>,
 }
 
+/// Arguments of `get_model_status`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ModelStatusArgs {
+    /// Serving endpoint name (from deploy_model).
+    endpoint_name: String,
+}
+
 /// State of a serving endpoint.
 #[derive(Debug, Serialize, JsonSchema)]
 struct EndpointStatus {
@@ -1310,7 +1318,7 @@ impl Shared {
             }
             Waited::Done(_) => None,
             _ => Some(format!(
-                "the endpoint is still deploying; call deploy_model again with the same arguments and `wait_seconds` (at most {} s) to keep waiting — an existing endpoint is not replaced{}",
+                "the endpoint is still deploying; poll get_model_status, or call deploy_model again with the same arguments and `wait_seconds` (at most {} s) to keep waiting — an existing endpoint is not replaced{}",
                 self.opts.wait.max_wait.as_secs(),
                 if clamped { "; the requested wait was above the maximum" } else { "" }
             )),
@@ -1320,6 +1328,40 @@ impl Shared {
             "Serving endpoint {} ({}, serving {}): ready={} config_update={}",
             status.endpoint_name,
             if is_new { "created" } else { "already existed" },
+            status.served_entities.join(", "),
+            status.state.as_deref().unwrap_or("?"),
+            status.config_update.as_deref().unwrap_or("?")
+        );
+        if let Some(n) = &status.next {
+            text.push_str(&format!("\nNext: {n}"));
+        }
+        if failed {
+            return Ok(ToolOutput::error(text));
+        }
+        ToolOutput::structured(text, &status)
+    }
+
+    async fn model_status(&self, a: ModelStatusArgs) -> Result<ToolOutput, ToolError> {
+        const TOOL: &str = "get_model_status";
+        let e = match self.client.serving().get(&a.endpoint_name).await {
+            Ok(e) => e,
+            Err(e) => return Ok(client_error_output(TOOL, &e)),
+        };
+        let failed = endpoint_failed(&e);
+        let next = if failed {
+            Some("the endpoint's configuration update failed; check the served model's build logs in the workspace, fix the model, and deploy again".to_owned())
+        } else if e.is_ready() {
+            None
+        } else {
+            Some(
+                "the endpoint is still deploying; call get_model_status again in a minute"
+                    .to_owned(),
+            )
+        };
+        let status = endpoint_status(&e, false, next);
+        let mut text = format!(
+            "Serving endpoint {} (serving {}): ready={} config_update={}",
+            status.endpoint_name,
             status.served_entities.join(", "),
             status.state.as_deref().unwrap_or("?"),
             status.config_update.as_deref().unwrap_or("?")
@@ -1544,6 +1586,9 @@ impl Toolset for PlatformToolset {
             tool!(sh, DeployModelArgs, EndpointStatus, "deploy_model", "Deploy model",
                 format!("Creates a model serving endpoint for a registered model version (workload size, scale to zero). Returns at once, or waits until READY up to `wait_seconds` (at most {max_wait} s) with progress. An existing endpoint of that name is observed, not replaced, so calling again with `wait_seconds` keeps waiting."),
                 creates(), |s, a, ctx| s.deploy_model(a, ctx).await),
+            tool!(sh, ModelStatusArgs, EndpointStatus, "get_model_status", "Model deployment status",
+                "The state of a model serving endpoint started by deploy_model: ready or not, the configuration update in progress or failed, and the served model versions.".to_owned(),
+                ToolAnnotations::read_only(), |s, a, _ctx| s.model_status(a).await),
             tool!(sh, InvokeModelArgs, InvokeModelResult, "invoke_model", "Invoke model",
                 "Queries a model serving endpoint with a request body (dataframe_records, inputs, instances, messages or input).".to_owned(),
                 ToolAnnotations::read_only().with_idempotent(false), |s, a, _ctx| s.invoke_model(a).await),

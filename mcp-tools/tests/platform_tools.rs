@@ -649,6 +649,43 @@ fn endpoint_json(ready: &str, update: &str) -> Value {
 }
 
 #[tokio::test]
+async fn get_model_status_reports_deploying_ready_and_failed() {
+    let server = MockServer::start().await;
+    for (ready, update) in [
+        ("NOT_READY", "IN_PROGRESS"),
+        ("READY", "NOT_UPDATING"),
+        ("NOT_READY", "UPDATE_FAILED"),
+    ] {
+        Mock::given(method("GET"))
+            .and(path("/api/2.0/serving-endpoints/acme-churn"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(endpoint_json(ready, update)))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+    }
+    catch_all(&server).await;
+    let reg = registry(&server, options(), true);
+    let args = json!({"endpoint_name": "acme-churn"});
+    let out = call(&reg, "get_model_status", args.clone()).await;
+    let s = structured(&out);
+    assert_eq!(s["ready"], false);
+    assert_eq!(s["config_update"], "IN_PROGRESS");
+    assert!(s["next"].as_str().unwrap().contains("get_model_status"));
+    let out = call(&reg, "get_model_status", args.clone()).await;
+    let s = structured(&out);
+    assert_eq!(s["ready"], true);
+    assert_eq!(s["state"], "READY");
+    assert!(s.get("next").is_none_or(Value::is_null), "{s}");
+    let out = call(&reg, "get_model_status", args).await;
+    assert!(out.is_error);
+    assert!(
+        out.text.contains("UPDATE_FAILED") && out.text.contains("build logs"),
+        "{}",
+        out.text
+    );
+}
+
+#[tokio::test]
 async fn deploy_model_creates_and_waits_until_ready() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -840,6 +877,7 @@ async fn read_only_registry_hides_write_tools() {
             "get_catalog_status",
             "query_dataset",
             "get_notebook_run_status",
+            "get_model_status",
             "invoke_model",
             "search_vectors"
         ]
@@ -868,6 +906,7 @@ async fn read_only_registry_hides_write_tools() {
             "get_notebook_run_status",
             "create_job",
             "deploy_model",
+            "get_model_status",
             "invoke_model",
             "create_vector_index",
             "search_vectors"
