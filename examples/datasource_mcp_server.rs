@@ -20,7 +20,9 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use datasource_model::{DataSourceConfig, DynDataSource};
 use mcp_tools::rmcp_adapter::McpServer;
-use mcp_tools::{DataSourceToolset, DataSourceToolsetOptions, Registry, ResultLimits};
+use mcp_tools::{
+    DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions, Registry, ResultLimits,
+};
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 
@@ -53,6 +55,11 @@ struct Args {
     /// Prefix every tool name (avoids collisions in aggregators), e.g. `sales_`.
     #[arg(long, default_value = "")]
     prefix: String,
+    /// Toolsets to serve: this server has one, `datasource` (`all` is accepted too). The
+    /// workspace, bundle and platform toolsets need a Databricks workspace: see
+    /// databricks-mcp-server.
+    #[arg(long, value_delimiter = ',', default_value = DATASOURCE_TOOLSET)]
+    toolsets: Vec<String>,
     /// Rows per result at most.
     #[arg(long, default_value_t = mcp_tools::DEFAULT_MAX_ROWS)]
     max_rows: usize,
@@ -95,6 +102,13 @@ async fn main() -> Result<()> {
 }
 
 fn build_registry(args: &Args, source: Arc<DynDataSource>) -> Result<Registry> {
+    for toolset in &args.toolsets {
+        if toolset != DATASOURCE_TOOLSET && toolset != "all" {
+            bail!(
+                "unknown toolset `{toolset}`; this server serves `{DATASOURCE_TOOLSET}` (the workspace, bundle and platform toolsets are served by databricks-mcp-server)"
+            );
+        }
+    }
     let limits = ResultLimits::new()
         .with_max_rows(args.max_rows)
         .with_max_text_bytes(args.max_text_bytes);
