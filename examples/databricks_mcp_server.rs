@@ -8,7 +8,8 @@
 //! cargo run -p examples --example databricks-mcp-server -- \
 //!     --toolsets all --catalog main --schema sales --warehouse-id abc123 \
 //!     [--genie-space 01ef...] [--resource-schemas main.sales] [--notebook-root /Shared/analytics] \
-//!     [--bundle-root ./bundles] [--allow-writes] [--transport http --port 8765]
+//!     [--bundle-root ./bundles] [--bundle-schema schema.json] [--allow-writes] \
+//!     [--transport http --port 8765]
 //! ```
 //!
 //! Toolsets (`--toolsets`, comma-separated, `all` for every one): `datasource` (needs
@@ -83,6 +84,10 @@ struct Args {
     /// The `databricks` CLI used by run_bundle_command (default: found on PATH).
     #[arg(long)]
     databricks_cli: Option<PathBuf>,
+    /// The official bundle JSON schema (`databricks bundle schema > schema.json`); validate_bundle
+    /// then checks against it too.
+    #[arg(long, value_name = "FILE")]
+    bundle_schema: Option<PathBuf>,
     /// Catalog name prefix of the platform toolset's tenants (`<prefix><tenant_id>`).
     #[arg(long, default_value = "tenant_")]
     tenant_catalog_prefix: String,
@@ -200,6 +205,17 @@ async fn main() -> Result<()> {
                 }
                 if let Some(profile) = &args.profile {
                     options = options.with_profile(profile.clone());
+                }
+                if let Some(path) = &args.bundle_schema {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("reading --bundle-schema {}", path.display()))?;
+                    let schema: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+                        format!(
+                            "--bundle-schema {} is not JSON; write it with `databricks bundle schema > FILE`",
+                            path.display()
+                        )
+                    })?;
+                    options = options.with_schema(schema);
                 }
                 builder.toolset(Arc::new(BundleToolset::new(client.clone(), options)))
             }

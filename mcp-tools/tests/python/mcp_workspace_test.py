@@ -14,6 +14,7 @@ appear in anything the server returns. Exits non-zero on the first failed check.
 import asyncio
 import base64
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -190,6 +191,19 @@ async def main(argv):
         "--resource-schemas", "main.sales", "--notebook-root", "/Shared/demo",
         "--bundle-root", bundle_root,
     ]
+    # A bundle with a misspelled job key, for validate_bundle.
+    os.makedirs(os.path.join(bundle_root, "demo"))
+    with open(os.path.join(bundle_root, "demo", "databricks.yml"), "w") as f:
+        f.write(
+            "bundle:\n  name: demo\n"
+            "resources:\n  jobs:\n    demo:\n      name: demo\n      max_concurent_runs: 2\n"
+            "      tasks:\n        - task_key: main\n          notebook_task:\n"
+            "            notebook_path: ./src/etl.py\n"
+            "targets:\n  dev:\n    mode: development\n    default: true\n"
+        )
+    schema = os.environ.get("BUNDLE_SCHEMA_PATH")
+    if schema:
+        args += ["--bundle-schema", schema]
     params = StdioServerParameters(command=argv[0], args=args, env=env)
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write) as session:
@@ -248,6 +262,14 @@ async def main(argv):
             check(not r.is_error and "nightly-etl" in text_of(r), "workspace: list_jobs")
             r = await call(session, schemas, "analyze_notebook", {"workspace_path": "/Shared/demo/ingest"})
             check(not r.is_error and "catalog" in text_of(r), f"bundle: analyze_notebook ({text_of(r)[:80]!r})")
+            r = await call(session, schemas, "validate_bundle", {"dir": "demo"})
+            check(r.structured_content is not None and r.structured_content.get("valid") is False,
+                  f"bundle: validate_bundle finds problems ({text_of(r)[:120]!r})")
+            if schema:
+                check(r.structured_content.get("schema_used") is True and "max_concurent_runs" in text_of(r),
+                      "bundle: validate_bundle checks the official schema (the misspelled key is named)")
+            r = await call(session, schemas, "validate_bundle", {"dir": "../etc"})
+            check(r.is_error, "bundle: a path outside the bundle root is refused")
             r = await call(session, schemas, "get_catalog_status", {"tenant_id": "acme"})
             check(not r.is_error and r.structured_content.get("exists") is True, "platform: get_catalog_status")
             r = await call(session, schemas, "get_job", {"job_id": 999})
