@@ -4,11 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use base64::Engine as _;
 use databricks_client::WorkspaceClient;
+use databricks_client::models::workspace::{
+    ExportFormat, ImportRequest, Language, ObjectInfo, ObjectType,
+};
 use databricks_client::pagination::merge_array_pages;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::files::FileTree;
@@ -29,6 +31,9 @@ pub const SYNC_STATE_FILE: &str = ".bundle-gen-sync.json";
 
 /// `GET /api/2.2/jobs/get`, with the 2.2 array pages (`tasks`, `job_clusters`, `parameters`,
 /// `environments`) merged.
+///
+/// The job stays raw JSON on purpose: bundle generation must carry every field of the job
+/// settings, including ones newer than the client's typed `Job` model, into the YAML.
 pub async fn fetch_job(client: &WorkspaceClient, job_id: i64) -> Result<Value> {
     let first: Value = client
         .get("/api/2.2/jobs/get")
@@ -49,59 +54,14 @@ pub async fn fetch_job(client: &WorkspaceClient, job_id: i64) -> Result<Value> {
     Ok(merged)
 }
 
-#[derive(Debug, Deserialize)]
-struct ObjectInfo {
-    path: String,
-    #[serde(default)]
-    object_type: Option<String>,
-    #[serde(default)]
-    language: Option<String>,
-    #[serde(default)]
-    modified_at: Option<i64>,
+async fn export(client: &WorkspaceClient, path: &str, format: ExportFormat) -> Result<Vec<u8>> {
+    Ok(client.workspace().export(path, format).await?.content)
 }
 
-#[derive(Debug, Deserialize)]
-struct Exported {
-    #[serde(default)]
-    content: String,
-}
-
-async fn get_status(client: &WorkspaceClient, path: &str) -> Result<ObjectInfo> {
-    Ok(client
-        .get("/api/2.0/workspace/get-status")
-        .query_pair("path", path)
-        .send_json()
-        .await?)
-}
-
-async fn export(client: &WorkspaceClient, path: &str, format: &str) -> Result<Vec<u8>> {
-    let e: Exported = client
-        .get("/api/2.0/workspace/export")
-        .query_pair("path", path)
-        .query_pair("format", format)
-        .send_json()
-        .await?;
-    base64::engine::general_purpose::STANDARD
-        .decode(e.content.as_bytes())
-        .map_err(|err| {
-            Error::InvalidInput(format!(
-                "export of {path} returned content that is not base64: {err}"
-            ))
-        })
-}
-
-async fn list(client: &WorkspaceClient, path: &str) -> Result<Vec<ObjectInfo>> {
-    #[derive(Deserialize)]
-    struct Listing {
-        #[serde(default)]
-        objects: Vec<ObjectInfo>,
-    }
-    let l: Listing = client
-        .get("/api/2.0/workspace/list")
-        .query_pair("path", path)
-        .send_json()
-        .await?;
-    Ok(l.objects)
+fn language_of(o: &ObjectInfo) -> Option<NotebookLanguage> {
+    o.language
+        .as_ref()
+        .and_then(|l| NotebookLanguage::from_api_name(l.as_str()))
 }
 
 /// Every notebook and file below `root` (directories and repos are descended).
@@ -109,10 +69,10 @@ async fn list_recursive(client: &WorkspaceClient, root: &str) -> Result<Vec<Obje
     let mut out = Vec::new();
     let mut pending = vec![root.to_string()];
     while let Some(dir) = pending.pop() {
-        for o in list(client, &dir).await? {
-            match o.object_type.as_deref() {
-                Some("DIRECTORY" | "REPO") => pending.push(o.path.clone()),
-                Some("NOTEBOOK" | "FILE") => out.push(o),
+        for o in client.workspace().list(&dir).await? {
+            match o.object_type {
+                Some(ObjectType::Directory | ObjectType::Repo) => pending.push(o.path.clone()),
+                Some(ObjectType::Notebook | ObjectType::File) => out.push(o),
                 _ => {}
             }
         }
@@ -143,19 +103,14 @@ pub async fn generate_from_job(
     let mut import = JobImport::new(&job, opts)?;
     let sources: Vec<_> = import.sources().to_vec();
     for s in sources {
-        let info = match get_status(client, &s.workspace_path).await {
+        let info = match client.workspace().get_status(&s.workspace_path).await {
             Ok(i) => i,
             Err(e) if e.is_not_found() => continue, // finish() reports it
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         let (format, language) = match s.kind {
-            SourceKind::Notebook => (
-                "SOURCE",
-                info.language
-                    .as_deref()
-                    .and_then(NotebookLanguage::from_api_name),
-            ),
-            SourceKind::File => ("AUTO", None),
+            SourceKind::Notebook => (ExportFormat::Source, language_of(&info)),
+            SourceKind::File => (ExportFormat::Auto, None),
         };
         let bytes = export(client, &s.workspace_path, format).await?;
         import.add_source(
@@ -183,18 +138,16 @@ pub async fn generate_from_workspace_notebooks(
             .unwrap_or(&o.path)
             .trim_start_matches('/')
             .to_string();
-        if o.object_type.as_deref() == Some("NOTEBOOK") {
-            let lang = o
-                .language
-                .as_deref()
-                .and_then(NotebookLanguage::from_api_name)
-                .unwrap_or(NotebookLanguage::Python);
-            let bytes = export(client, &o.path, "SOURCE").await?;
+        if o.object_type == Some(ObjectType::Notebook) {
+            let lang = language_of(&o).unwrap_or(NotebookLanguage::Python);
+            let bytes = export(client, &o.path, ExportFormat::Source).await?;
             files.push(NotebookFile::new(
                 format!("{rel}.{}", lang.extension()),
                 String::from_utf8_lossy(&bytes),
             ));
-        } else if let Ok(text) = String::from_utf8(export(client, &o.path, "AUTO").await?) {
+        } else if let Ok(text) =
+            String::from_utf8(export(client, &o.path, ExportFormat::Auto).await?)
+        {
             files.push(NotebookFile::new(rel, text));
         }
     }
@@ -240,38 +193,30 @@ pub async fn upload_bundle(
             None => root.to_string(),
         };
         if !made.contains(&dir) {
-            client
-                .post("/api/2.0/workspace/mkdirs")
-                .json(&json!({"path": dir}))
-                .idempotent(true)
-                .send_empty()
-                .await?;
+            client.workspace().mkdirs(&dir).await?;
             made.push(dir);
         }
-        let content = base64::engine::general_purpose::STANDARD.encode(bytes);
         let text = std::str::from_utf8(bytes).unwrap_or("");
-        let body = match detect_notebook_kind(path, text) {
+        let request = match detect_notebook_kind(path, text) {
             Some(NotebookKind::Source(lang)) => {
                 let target = format!("{root}/{}", path.rsplit_once('.').map_or(path, |(s, _)| s));
                 report.notebooks.push(target.clone());
-                json!({"path": target, "content": content, "format": "SOURCE", "language": lang.api_name(), "overwrite": true})
+                ImportRequest::notebook(target, Language::from(lang.api_name()), bytes.to_vec())
             }
             Some(NotebookKind::Jupyter(_)) => {
                 let target = format!("{root}/{}", path.trim_end_matches(".ipynb"));
                 report.notebooks.push(target.clone());
-                json!({"path": target, "content": content, "format": "JUPYTER", "overwrite": true})
+                ImportRequest::new(target, bytes.to_vec()).with_format(ExportFormat::Jupyter)
             }
             _ => {
                 let target = format!("{root}/{path}");
                 report.files.push(target.clone());
-                json!({"path": target, "content": content, "format": "AUTO", "overwrite": true})
+                ImportRequest::new(target, bytes.to_vec()).with_format(ExportFormat::Auto)
             }
         };
         client
-            .post("/api/2.0/workspace/import")
-            .json(&body)
-            .idempotent(true)
-            .send_empty()
+            .workspace()
+            .import(&request.with_overwrite(true))
             .await?;
     }
     Ok(report)
@@ -323,15 +268,11 @@ pub async fn sync_to_local(
             .unwrap_or(&o.path)
             .trim_start_matches('/')
             .to_string();
-        let (local_rel, format) = if o.object_type.as_deref() == Some("NOTEBOOK") {
-            let lang = o
-                .language
-                .as_deref()
-                .and_then(NotebookLanguage::from_api_name)
-                .unwrap_or(NotebookLanguage::Python);
-            (format!("{rel}.{}", lang.extension()), "SOURCE")
+        let (local_rel, format) = if o.object_type == Some(ObjectType::Notebook) {
+            let lang = language_of(&o).unwrap_or(NotebookLanguage::Python);
+            (format!("{rel}.{}", lang.extension()), ExportFormat::Source)
         } else {
-            (rel, "AUTO")
+            (rel, ExportFormat::Auto)
         };
         let local_path = local_dir.join(&local_rel);
         if let (Some(m), Some(prev)) = (o.modified_at, state.modified.get(&local_rel))
