@@ -5,7 +5,6 @@
 //! `get_statement`, `cancel_statement`. Each parses its typed arguments, calls the source, and
 //! shapes the result; failures the caller can act on are `isError` results naming the fix.
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -18,6 +17,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::redact::Redactions;
 use crate::{
     Column, DynTool, MoreRows, ResultLimits, SqlKind, SqlPolicy, TableResult, Tool,
     ToolAnnotations, ToolContext, ToolError, ToolOutput, ToolSpec, Toolset, cap_text, check_sql,
@@ -26,16 +26,6 @@ use crate::{
 
 /// Name of this toolset (for `--toolsets` filters).
 pub const DATASOURCE_TOOLSET: &str = "datasource";
-
-/// A secret string that must never appear in tool output (kept out of `Debug`).
-#[derive(Clone)]
-struct Redaction(String);
-
-impl fmt::Debug for Redaction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Redaction(..)")
-    }
-}
 
 /// Options of the DataSource toolset.
 #[derive(Debug, Clone, Default)]
@@ -50,7 +40,7 @@ pub struct DataSourceToolsetOptions {
     pub wait_timeout_ms: Option<u64>,
     /// Serve only these models (empty: every model in the source's scope).
     pub models: Vec<String>,
-    redactions: Vec<Redaction>,
+    redactions: Redactions,
 }
 
 impl DataSourceToolsetOptions {
@@ -90,10 +80,7 @@ impl DataSourceToolsetOptions {
     /// Adds a secret (a token, a password) that is replaced by `[REDACTED]` wherever it would
     /// appear in tool output, as a last line of defence. Empty strings are ignored.
     pub fn with_redacted_secret(mut self, secret: impl Into<String>) -> Self {
-        let secret = secret.into();
-        if !secret.is_empty() {
-            self.redactions.push(Redaction(secret));
-        }
+        self.redactions.push(secret.into());
         self
     }
 }
@@ -446,7 +433,7 @@ impl Tool for DsTool {
             Err(Failure::Source(e)) => ToolOutput::error(explain(&e)),
             Err(Failure::Message(m)) => ToolOutput::error(m),
         };
-        Ok(self.redact(out))
+        Ok(self.shared.options.redactions.apply(out))
     }
 }
 
@@ -817,22 +804,6 @@ impl DsTool {
             MoreRows::new(id, next, hint)
         })
     }
-
-    fn redact(&self, mut out: ToolOutput) -> ToolOutput {
-        let secrets = &self.shared.options.redactions;
-        if secrets.is_empty() {
-            return out;
-        }
-        for Redaction(s) in secrets {
-            if out.text.contains(s.as_str()) {
-                out.text = out.text.replace(s.as_str(), "[REDACTED]");
-            }
-        }
-        if let Some(v) = out.structured.as_mut() {
-            redact_value(v, secrets);
-        }
-        out
-    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -840,21 +811,6 @@ enum More {
     Offset,
     Sql,
     Question,
-}
-
-fn redact_value(v: &mut Value, secrets: &[Redaction]) {
-    match v {
-        Value::String(s) => {
-            for Redaction(secret) in secrets {
-                if s.contains(secret.as_str()) {
-                    *s = s.replace(secret.as_str(), "[REDACTED]");
-                }
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(|x| redact_value(x, secrets)),
-        Value::Object(o) => o.values_mut().for_each(|x| redact_value(x, secrets)),
-        _ => {}
-    }
 }
 
 /// Runs `fut`, giving up with a clear message when the client cancels the call.

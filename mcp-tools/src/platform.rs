@@ -639,6 +639,33 @@ struct EndpointStatus {
     next: Option<String>,
 }
 
+/// What to do when an endpoint's configuration update failed.
+const UPDATE_FAILED_NEXT: &str = "the endpoint's configuration update failed; check the served model's build logs in the workspace, fix the model, and deploy again";
+
+/// The result of deploy_model / get_model_status: a one-line summary (with `origin`, e.g.
+/// `created`, when given) and the status; a failed configuration update is an `isError` result.
+fn endpoint_output(
+    status: EndpointStatus,
+    origin: Option<&str>,
+    failed: bool,
+) -> Result<ToolOutput, ToolError> {
+    let origin = origin.map(|o| format!("{o}, ")).unwrap_or_default();
+    let mut text = format!(
+        "Serving endpoint {} ({origin}serving {}): ready={} config_update={}",
+        status.endpoint_name,
+        status.served_entities.join(", "),
+        status.state.as_deref().unwrap_or("?"),
+        status.config_update.as_deref().unwrap_or("?")
+    );
+    if let Some(n) = &status.next {
+        text.push_str(&format!("\nNext: {n}"));
+    }
+    if failed {
+        return Ok(ToolOutput::error(text));
+    }
+    ToolOutput::structured(text, &status)
+}
+
 fn endpoint_status(e: &ServingEndpoint, created: bool, next: Option<String>) -> EndpointStatus {
     let st = e.state.as_ref();
     let served_entities = e
@@ -1313,32 +1340,24 @@ impl Shared {
         };
         let failed = endpoint_failed(waited.state());
         let next = match &waited {
-            Waited::Done(_) if failed => {
-                Some("the endpoint's configuration update failed; check the served model's build logs in the workspace, fix the model, and deploy again".to_owned())
-            }
+            Waited::Done(_) if failed => Some(UPDATE_FAILED_NEXT.to_owned()),
             Waited::Done(_) => None,
             _ => Some(format!(
                 "the endpoint is still deploying; poll get_model_status, or call deploy_model again with the same arguments and `wait_seconds` (at most {} s) to keep waiting — an existing endpoint is not replaced{}",
                 self.opts.wait.max_wait.as_secs(),
-                if clamped { "; the requested wait was above the maximum" } else { "" }
+                if clamped {
+                    "; the requested wait was above the maximum"
+                } else {
+                    ""
+                }
             )),
         };
-        let status = endpoint_status(waited.state(), is_new, next);
-        let mut text = format!(
-            "Serving endpoint {} ({}, serving {}): ready={} config_update={}",
-            status.endpoint_name,
-            if is_new { "created" } else { "already existed" },
-            status.served_entities.join(", "),
-            status.state.as_deref().unwrap_or("?"),
-            status.config_update.as_deref().unwrap_or("?")
-        );
-        if let Some(n) = &status.next {
-            text.push_str(&format!("\nNext: {n}"));
-        }
-        if failed {
-            return Ok(ToolOutput::error(text));
-        }
-        ToolOutput::structured(text, &status)
+        let origin = if is_new { "created" } else { "already existed" };
+        endpoint_output(
+            endpoint_status(waited.state(), is_new, next),
+            Some(origin),
+            failed,
+        )
     }
 
     async fn model_status(&self, a: ModelStatusArgs) -> Result<ToolOutput, ToolError> {
@@ -1349,7 +1368,7 @@ impl Shared {
         };
         let failed = endpoint_failed(&e);
         let next = if failed {
-            Some("the endpoint's configuration update failed; check the served model's build logs in the workspace, fix the model, and deploy again".to_owned())
+            Some(UPDATE_FAILED_NEXT.to_owned())
         } else if e.is_ready() {
             None
         } else {
@@ -1358,21 +1377,7 @@ impl Shared {
                     .to_owned(),
             )
         };
-        let status = endpoint_status(&e, false, next);
-        let mut text = format!(
-            "Serving endpoint {} (serving {}): ready={} config_update={}",
-            status.endpoint_name,
-            status.served_entities.join(", "),
-            status.state.as_deref().unwrap_or("?"),
-            status.config_update.as_deref().unwrap_or("?")
-        );
-        if let Some(n) = &status.next {
-            text.push_str(&format!("\nNext: {n}"));
-        }
-        if failed {
-            return Ok(ToolOutput::error(text));
-        }
-        ToolOutput::structured(text, &status)
+        endpoint_output(endpoint_status(&e, false, next), None, failed)
     }
 
     async fn invoke_model(&self, a: InvokeModelArgs) -> Result<ToolOutput, ToolError> {

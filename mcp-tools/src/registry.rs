@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::redact::Redactions;
 use crate::{DynTool, ToolContext, ToolError, ToolOutput, ToolSpec, Toolset};
 
 /// Why a [`Registry`] could not be built.
@@ -77,48 +78,6 @@ struct Inner {
     /// Served names of write tools hidden by read-only mode.
     hidden_writes: BTreeSet<String>,
     redactions: Redactions,
-}
-
-/// Secrets replaced by `[REDACTED]` in every tool output (kept out of `Debug`).
-#[derive(Clone, Default)]
-struct Redactions(Vec<String>);
-
-impl std::fmt::Debug for Redactions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Redactions({} secrets)", self.0.len())
-    }
-}
-
-impl Redactions {
-    fn apply(&self, mut out: ToolOutput) -> ToolOutput {
-        if self.0.is_empty() {
-            return out;
-        }
-        for secret in &self.0 {
-            if out.text.contains(secret.as_str()) {
-                out.text = out.text.replace(secret.as_str(), "[REDACTED]");
-            }
-        }
-        if let Some(v) = out.structured.as_mut() {
-            self.apply_value(v);
-        }
-        out
-    }
-
-    fn apply_value(&self, v: &mut Value) {
-        match v {
-            Value::String(s) => {
-                for secret in &self.0 {
-                    if s.contains(secret.as_str()) {
-                        *s = s.replace(secret.as_str(), "[REDACTED]");
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|i| self.apply_value(i)),
-            Value::Object(map) => map.values_mut().for_each(|i| self.apply_value(i)),
-            _ => {}
-        }
-    }
 }
 
 impl Registry {
@@ -247,10 +206,7 @@ impl RegistryBuilder {
     /// tool's output, text or structured content: a last line of defence behind tools that never
     /// print credentials. Empty strings are ignored.
     pub fn redact_secret(mut self, secret: impl Into<String>) -> Self {
-        let secret = secret.into();
-        if !secret.is_empty() {
-            self.redactions.0.push(secret);
-        }
+        self.redactions.push(secret.into());
         self
     }
 

@@ -6,9 +6,10 @@ use async_trait::async_trait;
 use databricks_client::WorkspaceClient;
 use databricks_client::api::ListTablesOptions;
 use databricks_client::models::workspace::{ExportFormat, Language, ObjectType};
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::{Stream, TryStreamExt};
 use serde_json::{Value, json};
 
+use crate::paging::page_stream;
 use crate::{
     DEFAULT_MAX_TEXT_BYTES, ResourceContent, ResourceError, ResourceInfo, ResourcePage,
     ResourceProvider, ResourceTemplateInfo, cap_text, explain_client_error,
@@ -137,16 +138,11 @@ impl WorkspaceResources {
     where
         S: Stream<Item = databricks_client::Result<T>>,
     {
-        let size = self.page_size();
-        let mut items: Vec<T> = stream
-            .skip(offset)
-            .take(size + 1)
-            .try_collect()
+        let page = page_stream(stream, offset, self.page_size())
             .await
             .map_err(|e| ResourceError::Backend(explain_client_error("resources/list", &e)))?;
-        let next = (items.len() > size).then(|| format!("{kind}:{}", offset + size));
-        items.truncate(size);
-        Ok((items, next))
+        let next = page.next_offset.map(|n| format!("{kind}:{n}"));
+        Ok((page.items, next))
     }
 
     async fn list_tables(

@@ -24,11 +24,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use databricks_client::WorkspaceClient;
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::Stream;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::paging::{self, Paged, page_vec};
 use crate::{
     DynTool, FnTool, ResultLimits, ToolAnnotations, ToolContext, ToolError, ToolOutput, ToolSpec,
     Toolset, WaitPolicy, cap_text,
@@ -243,33 +244,12 @@ impl Window {
     }
 }
 
-/// One page of a list: the items and where the next page starts.
-#[derive(Debug)]
-struct Paged<T> {
-    items: Vec<T>,
-    next_offset: Option<u64>,
-}
-
-/// Reads one window of a paginated client stream (the client follows `next_page_token`; the
-/// tool exposes `offset`/`limit`, stopping as soon as one item past the window is seen).
+/// Reads one window of a paginated client stream (the tool exposes `offset`/`limit`).
 async fn page_stream<T, S>(stream: S, window: Window) -> databricks_client::Result<Paged<T>>
 where
     S: Stream<Item = databricks_client::Result<T>>,
 {
-    let items: Vec<T> = stream
-        .skip(window.offset)
-        .take(window.limit.saturating_add(1))
-        .try_collect()
-        .await?;
-    Ok(page_vec(items, window.limit, window.offset))
-}
-
-/// Shapes items already read from `offset` (at most `limit + 1` of them) into a page.
-fn page_vec<T>(mut items: Vec<T>, limit: usize, offset: usize) -> Paged<T> {
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next_offset = more.then(|| (offset + items.len()) as u64);
-    Paged { items, next_offset }
+    paging::page_stream(stream, window.offset, window.limit).await
 }
 
 /// Windows a complete list the API returns in one response.
