@@ -1,4 +1,6 @@
-//! Databricks Asset Bundle generation, analysis and validation.
+#![doc = include_str!("../README.md")]
+//!
+//! # Overview
 //!
 //! - **Model** ([`Bundle`], [`Job`], [`Target`], [`Variable`], …): typed `databricks.yml`; jobs
 //!   use the client's [`JobSettings`]; other resource kinds stay opaque; unknown fields are kept.
@@ -17,17 +19,7 @@
 //!
 //! Everything except the workspace operations and [`BundleCli`] is IO-free: callers read and
 //! write files ([`FileTree::read_from`], [`FileTree::write_to`]).
-//!
-//! ```
-//! use bundle_gen::{bundle_from_notebooks, NotebookFile, NotebooksOptions, Validator};
-//! let files = [NotebookFile::new(
-//!     "ingest.py",
-//!     "# Databricks notebook source\ndbutils.widgets.text(\"catalog\", \"main\")\n",
-//! )];
-//! let out = bundle_from_notebooks(&files, &NotebooksOptions::new("sales")).unwrap();
-//! assert!(out.files.text("resources/sales.job.yml").unwrap().contains("name: catalog"));
-//! assert!(Validator::new().validate(&out.files).is_empty());
-//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod cli;
 mod error;

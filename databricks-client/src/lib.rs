@@ -1,5 +1,8 @@
-//! A typed Databricks REST client that behaves like the official SDKs — and is safer where they
-//! are weak.
+#![doc = include_str!("../README.md")]
+//!
+//! # Overview
+//!
+//! Behaves like the official SDKs — and is safer where they are weak.
 //!
 //! - **Config** like every SDK: explicit values, then `DATABRICKS_*` variables, then
 //!   `~/.databrickscfg` profiles ([`Config::from_env`], [`Config::builder`]); a clear error when
@@ -14,17 +17,13 @@
 //! - **Escape hatch**: [`WorkspaceClient::get`] / [`post`](WorkspaceClient::post) reach any
 //!   endpoint with the same auth, retries and errors.
 //!
-//! # Configure and call
+//! # Configure explicitly
 //!
 //! ```no_run
 //! use databricks_client::{Config, RetryConfig, WorkspaceClient};
 //! use std::time::Duration;
 //!
 //! # async fn run() -> databricks_client::Result<()> {
-//! // From DATABRICKS_HOST + DATABRICKS_TOKEN, or a profile of ~/.databrickscfg:
-//! let client = WorkspaceClient::from_env()?;
-//!
-//! // Or explicitly:
 //! let config = Config::builder()
 //!     .host("https://dbc-1234.cloud.databricks.com")
 //!     .client_id("6f1c…")
@@ -35,18 +34,6 @@
 //!
 //! let me: serde_json::Value = client.get("/api/2.0/preview/scim/v2/Me").send_json().await?;
 //! println!("hello, {}", me["userName"]);
-//! # Ok(()) }
-//! ```
-//!
-//! # Errors
-//!
-//! ```no_run
-//! # async fn run(client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
-//! match client.get("/api/2.2/jobs/get").query(&[("job_id", "42")]).send_json::<serde_json::Value>().await {
-//!     Ok(job) => println!("{}", job["settings"]["name"]),
-//!     Err(e) if e.is_not_found() => println!("no such job"),
-//!     Err(e) => return Err(e),
-//! }
 //! # Ok(()) }
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]

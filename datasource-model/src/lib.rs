@@ -1,4 +1,13 @@
-//! A provider-agnostic [`DataSource`] trait for semantic models.
+// The README (with its example, a doctest) opens the crate docs. Its example runs the local
+// provider, so without feature `local` a short introduction stands in for it.
+#![cfg_attr(feature = "local", doc = include_str!("../README.md"))]
+#![cfg_attr(
+    not(feature = "local"),
+    doc = "A provider-agnostic [`DataSource`] trait for semantic models (the runnable example of \
+           the README needs feature `local`)."
+)]
+//!
+//! # Overview
 //!
 //! Agents discover semantic models (Databricks metric views, Snowflake semantic views, models
 //! declared over BigQuery, or models served by the embedded local engine), describe their
@@ -30,58 +39,10 @@
 //! Snowflake and BigQuery queries already compile ([`SnowflakeDialect`], [`BigQueryDialect`]);
 //! their providers come later.
 //!
-//! # Features
-//!
-//! | Feature | Default | What |
-//! |---|---|---|
-//! | `local` | yes | the embedded local provider (DataFusion) and the sample dataset |
-//! | `databricks` | yes | the Databricks provider |
-//! | `conformance` | no | the conformance suite, module `conformance` (not API-stable) |
-//!
 //! # Numbers
 //!
 //! Rows are JSON values. Integers beyond 2^53 and all decimals are strings so nothing is
 //! rounded; see [`Cell`]. serde_json's `arbitrary_precision` is deliberately not used.
-#![cfg_attr(
-    feature = "local",
-    doc = r#"
-# Worked example: the local sample
-
-A provider built from configuration, then a structured query:
-
-```
-# async fn demo() -> datasource_model::Result<()> {
-use datasource_model::{
-    DataSourceConfig, Filter, Granularity, OrderBy, QueryOptions, SemanticQuery, TimeDimension,
-};
-
-let source = DataSourceConfig::from_yaml("provider: local\nlocal: {sample: true}\n")?
-    .build()
-    .await?;
-
-let model = source.describe_model("revenue_metrics").await?;
-assert!(model.metric("total_revenue").is_some());
-
-let query = SemanticQuery::new("revenue_metrics")
-    .with_metrics(["total_revenue", "order_count"])
-    .with_dimensions(["region"])
-    .with_time_dimension(
-        TimeDimension::new("order_date")
-            .with_granularity(Granularity::Quarter)
-            .with_date_range("2025-01-01", "2025-06-30"),
-    )
-    .with_filter(Filter::in_list("channel", ["web", "mobile"]))
-    .with_order(OrderBy::desc("total_revenue"))
-    .with_limit(5);
-let result = source.query_model(&query, &QueryOptions::new()).await?;
-assert_eq!(result.row_count, 5);
-assert_eq!(result.columns[1].name, "order_date_quarter");
-println!("{}", result.sql.unwrap_or_default());
-# Ok(()) }
-# tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(demo()).unwrap();
-```
-"#
-)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::fmt::{Debug, Display};

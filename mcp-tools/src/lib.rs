@@ -1,5 +1,4 @@
-//! Thin MCP tool adapters over `databricks-client`, `datasource-model` and `bundle-gen`, composed
-//! into MCP servers by downstream binaries.
+#![doc = include_str!("../README.md")]
 //!
 //! # Layout
 //!
@@ -46,12 +45,6 @@
 //! error; everything the caller can act on (bad arguments, bad SQL, unknown model, a backend
 //! outage) is an `isError` result whose text names the fix; transport problems stay Rust errors
 //! of the SDK.
-//!
-//! # Features
-//!
-//! | feature | default | what |
-//! |---|---|---|
-//! | `rmcp` | yes | [`rmcp_adapter::McpServer`], an rmcp `ServerHandler` over a [`Registry`] |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod bundle_tools;
