@@ -124,8 +124,8 @@ def check_msrv():
         print("Pin an older version (cargo update -p NAME --precise VERSION) or raise "
               "rust-version in the root Cargo.toml (and say so in CHANGELOG.md).", file=sys.stderr)
         sys.exit(1)
-    print(f"rust-version {msrv}: all {with_msrv} of {deps} dependencies that declare a "
-          "rust-version accept it")
+    print(f"rust-version {msrv}: {with_msrv} of {deps} dependencies declare a rust-version; "
+          "none is newer")
 
 
 if __name__ == "__main__":
