@@ -70,8 +70,9 @@ def check_package():
             print(f"  {m.size:>9}  {name}{flag}")
             if m.size > MAX_FILE_BYTES:
                 failures.append(f"{p['name']}: {name} is {m.size} bytes")
-        if not any(m.name.endswith("/README.md") for m in files):
-            failures.append(f"{p['name']}: the package has no README.md")
+        for required in ("README.md", "LICENSE"):
+            if not any(m.name.endswith("/" + required) for m in files):
+                failures.append(f"{p['name']}: the package has no {required}")
     if failures:
         print("\nPackaged files over 1 MiB or missing (narrow `include` in the crate's "
               "Cargo.toml, or keep the file out of src/):", file=sys.stderr)
