@@ -97,7 +97,7 @@ impl AuthType {
                      ConfigBuilder::credentials_provider",
                     chain::CHAIN
                         .iter()
-                        .map(AuthType::as_str)
+                        .map(Self::as_str)
                         .collect::<Vec<_>>()
                         .join(", ")
                 ))
