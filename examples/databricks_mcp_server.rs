@@ -25,6 +25,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use databricks_client::{Config, WorkspaceClient};
+use secrecy::ExposeSecret;
 use datasource_model::{DatabricksConfig, DatabricksSource, DynDataSource};
 use mcp_tools::rmcp_adapter::McpServer;
 use mcp_tools::{
@@ -137,6 +138,7 @@ async fn main() -> Result<()> {
     let config: Config = config.build().context(
         "configuring Databricks (set DATABRICKS_HOST and DATABRICKS_TOKEN, or pass --profile)",
     )?;
+    let secrets = config.secret_values();
     let client = WorkspaceClient::new(config)?;
 
     let limits = ResultLimits::new()
@@ -146,12 +148,9 @@ async fn main() -> Result<()> {
     let mut builder = Registry::builder()
         .prefix(args.prefix.clone())
         .read_only(!args.allow_writes);
-    // Last line of defence: the token never appears in tool output.
-    if let Ok(token) = std::env::var("DATABRICKS_TOKEN") {
-        builder = builder.redact_secret(token);
-    }
-    if let Ok(secret) = std::env::var("DATABRICKS_CLIENT_SECRET") {
-        builder = builder.redact_secret(secret);
+    // Last line of defence: no secret of the resolved config appears in tool output.
+    for secret in &secrets {
+        builder = builder.redact_secret(secret.expose_secret());
     }
     for name in &toolsets {
         builder = match *name {

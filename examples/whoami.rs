@@ -20,18 +20,24 @@ async fn main() -> anyhow::Result<()> {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
-            println!("No Databricks workspace is configured ({err}).\n");
+            println!("No Databricks workspace is configured:\n{err}\n");
             println!("Configure one of:");
             println!("  export DATABRICKS_HOST=https://<workspace>.cloud.databricks.com");
             println!("  export DATABRICKS_TOKEN=<personal access token>");
             println!("or, for a service principal (OAuth M2M):");
             println!("  export DATABRICKS_CLIENT_ID=<id> DATABRICKS_CLIENT_SECRET=<secret>");
+            println!("or log in once with `databricks auth login --host <workspace>`,");
             println!("or a profile in ~/.databrickscfg selected with DATABRICKS_CONFIG_PROFILE.");
+            println!("See docs/authentication.md for every strategy.");
             return Ok(());
         }
     };
     println!("workspace: {}", config.host);
     println!("auth:      {}", config.auth_type);
+    println!("because:   {}", config.auth_resolution.reason);
+    for skipped in &config.auth_resolution.skipped {
+        println!("  skipped  {skipped}");
+    }
     if let Some(profile) = &config.profile {
         println!("profile:   {profile}");
     }

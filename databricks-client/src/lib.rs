@@ -54,7 +54,8 @@ pub use client::{
     BackoffConfig, RequestBuilder, Response, ResponseHead, RetryConfig, WorkspaceClient,
 };
 pub use config::{
-    AuthType, Config, ConfigBuilder, ConfigKey, DEFAULT_HTTP_TIMEOUT, UnknownConfigKey,
+    AuthResolution, AuthType, Config, ConfigBuilder, ConfigKey, DEFAULT_HTTP_TIMEOUT,
+    SkippedStrategy, UnknownConfigKey,
 };
 pub use error::{
     ApiError, Error, ErrorKind, GenieError, Result, StatementError, TransportErrorKind,

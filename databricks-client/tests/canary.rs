@@ -12,6 +12,16 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "dapi-CANARY-7f3a91c2";
 const SECRET: &str = "CANARY-SECRET-9b1e44d0";
+/// Secrets of the other strategies: Azure client secret, external JWTs, the GitHub request
+/// token, the metadata-service URL key and a token printed by the Databricks CLI.
+const MORE: &[&str] = &[
+    "CANARY-AZURE-5d2c",
+    "CANARY-JWT-env-81aa",
+    "CANARY-JWT-file-77b0",
+    "CANARY-GH-REQ-3f19",
+    "CANARY-MDKEY-0c4e",
+    "CANARY-CLI-TOKEN-a9d3",
+];
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -32,6 +42,97 @@ fn assert_clean(what: &str, text: &str) {
         !text.contains(SECRET),
         "{what} leaked the client secret: {text}"
     );
+    for secret in MORE {
+        assert!(!text.contains(secret), "{what} leaked {secret}: {text}");
+    }
+}
+
+/// Every other strategy: Debug of builder, config and client, and the error of a refused
+/// token request whose body echoes the secrets back.
+async fn other_strategies(server: &MockServer) {
+    let dir = tempfile::tempdir().unwrap();
+    let jwt_file = dir.path().join("jwt");
+    std::fs::write(&jwt_file, MORE[2]).unwrap();
+    let cli = dir.path().join("databricks");
+    std::fs::write(
+        &cli,
+        format!(
+            "#!/bin/sh\nprintf '{{\"access_token\":\"{}\",\"expiry\":\"2999-01-01T00:00:00Z\"}}'\n",
+            MORE[5]
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let host = server.uri();
+    let md = format!("{host}/{}", MORE[4]);
+    let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
+        (
+            "azure-client-secret",
+            vec![
+                ("ARM_CLIENT_ID", "az".into()),
+                ("ARM_CLIENT_SECRET", MORE[0].into()),
+                ("ARM_TENANT_ID", "t".into()),
+                ("DATABRICKS_AZURE_RESOURCE_ID", "/subscriptions/s".into()),
+            ],
+        ),
+        ("env-oidc", vec![("DATABRICKS_OIDC_TOKEN", MORE[1].into())]),
+        (
+            "file-oidc",
+            vec![(
+                "DATABRICKS_OIDC_TOKEN_FILEPATH",
+                jwt_file.to_string_lossy().into(),
+            )],
+        ),
+        (
+            "github-oidc",
+            vec![
+                (
+                    "ACTIONS_ID_TOKEN_REQUEST_URL",
+                    format!("{host}/gh?api-version=2.0"),
+                ),
+                ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", MORE[3].into()),
+            ],
+        ),
+        (
+            "metadata-service",
+            vec![("DATABRICKS_METADATA_SERVICE_URL", md.clone())],
+        ),
+        (
+            "databricks-cli",
+            vec![("DATABRICKS_CLI_PATH", cli.to_string_lossy().into())],
+        ),
+    ];
+    for (auth, vars) in cases {
+        let builder = ConfigBuilder::default()
+            .with_env_vars(vars)
+            .with_env_vars([
+                ("DATABRICKS_HOST", host.clone()),
+                ("DATABRICKS_AUTH_TYPE", auth.to_owned()),
+            ])
+            .azure_login_endpoint(url::Url::parse(&format!("{host}/")).unwrap())
+            .retry_config(databricks_client::RetryConfig::default());
+        assert_clean(&format!("{auth} builder Debug"), &format!("{builder:?}"));
+        let config = builder.build().unwrap();
+        assert_clean(
+            &format!("{auth} Config Debug"),
+            &format!("{config:?} {config:#?}"),
+        );
+        assert_clean(
+            &format!("{auth} resolution"),
+            &config.auth_resolution.to_string(),
+        );
+        let client = WorkspaceClient::new(config).unwrap();
+        assert_clean(&format!("{auth} client Debug"), &format!("{client:?}"));
+        let err = client
+            .get("/api/2.0/preview/scim/v2/Me")
+            .send_empty()
+            .await
+            .unwrap_err();
+        assert_clean(&format!("{auth} error"), &format!("{err} {err:?}"));
+    }
 }
 
 #[tokio::test]
@@ -54,6 +155,20 @@ async fn secrets_never_leak() {
         })))
         .mount(&server)
         .await;
+    // Every other token endpoint refuses, echoing the secrets back.
+    for (verb, route) in [
+        ("POST", "/t/oauth2/token"),
+        ("GET", "/gh"),
+        ("GET", "/CANARY-MDKEY-0c4e"),
+    ] {
+        Mock::given(method(verb))
+            .and(path(route))
+            .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+                "error": "invalid_client", "echo": MORE
+            })))
+            .mount(&server)
+            .await;
+    }
     Mock::given(method("GET"))
         .and(path("/api/2.0/preview/scim/v2/Me"))
         .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
@@ -107,6 +222,8 @@ async fn secrets_never_leak() {
         .build()
         .unwrap_err();
     assert_clean("conflict error", &format!("{err} {err:?}"));
+
+    other_strategies(&server).await;
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(

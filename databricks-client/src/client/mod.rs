@@ -17,8 +17,8 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
-use crate::auth::{CredentialsProvider, OAuthM2mCredentials, PatCredentials};
-use crate::config::{AuthType, Config};
+use crate::auth::CredentialsProvider;
+use crate::config::Config;
 use crate::error::{ApiError, Error, Result};
 pub use retry::{BackoffConfig, RetryConfig};
 
@@ -87,37 +87,7 @@ impl WorkspaceClient {
         };
         let http = build(&user_agent)?;
         let external_http = build(USER_AGENT_PRODUCT)?;
-        let credentials: Arc<dyn CredentialsProvider> = match (
-            &config.credentials,
-            &config.auth_type,
-        ) {
-            (Some(custom), _) => Arc::clone(custom),
-            (None, AuthType::Pat) => {
-                Arc::new(PatCredentials::new(config.token.clone().ok_or_else(
-                    || Error::Config("auth_type pat needs a token (DATABRICKS_TOKEN)".to_owned()),
-                )?))
-            }
-            (None, AuthType::OAuthM2m) => {
-                let (Some(id), Some(secret)) = (&config.client_id, &config.client_secret) else {
-                    return Err(Error::Config(
-                        "auth_type oauth-m2m needs DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET"
-                            .to_owned(),
-                    ));
-                };
-                Arc::new(OAuthM2mCredentials::new(
-                    config.host.clone(),
-                    id.clone(),
-                    secret.clone(),
-                    &config.scopes,
-                    http.clone(),
-                ))
-            }
-            (None, AuthType::Custom(name)) => {
-                return Err(Error::Config(format!(
-                    "auth_type {name} needs a CredentialsProvider (ConfigBuilder::credentials_provider)"
-                )));
-            }
-        };
+        let credentials = crate::auth::provider_for(&config, &http)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 config,

@@ -43,14 +43,32 @@ pub enum ConfigKey {
     Username,
     /// `password` / `DATABRICKS_PASSWORD` (legacy basic auth; detected for conflicts only).
     Password,
-    /// `azure_client_id` / `ARM_CLIENT_ID` (detected for conflicts only).
+    /// `azure_client_id` / `ARM_CLIENT_ID`: Entra ID application (or user-assigned identity) id.
     AzureClientId,
-    /// `azure_client_secret` / `ARM_CLIENT_SECRET` (detected for conflicts only).
+    /// `azure_client_secret` / `ARM_CLIENT_SECRET`: Entra ID client secret.
     AzureClientSecret,
-    /// `azure_tenant_id` / `ARM_TENANT_ID` (detected for conflicts only).
+    /// `azure_tenant_id` / `ARM_TENANT_ID`: Entra ID tenant.
     AzureTenantId,
     /// `azure_workspace_resource_id` / `DATABRICKS_AZURE_RESOURCE_ID`.
     AzureWorkspaceResourceId,
+    /// `azure_use_msi` / `ARM_USE_MSI`: use the Azure managed identity (`azure-msi`).
+    AzureUseMsi,
+    /// `azure_environment` / `ARM_ENVIRONMENT`: `PUBLIC`, `USGOVERNMENT` or `CHINA`.
+    AzureEnvironment,
+    /// `databricks_cli_path` / `DATABRICKS_CLI_PATH`: the `databricks` executable.
+    DatabricksCliPath,
+    /// `oidc_token_env` / `DATABRICKS_OIDC_TOKEN_ENV`: the variable holding the external JWT
+    /// (`env-oidc`; default `DATABRICKS_OIDC_TOKEN`).
+    OidcTokenEnv,
+    /// `oidc_token_filepath` / `DATABRICKS_OIDC_TOKEN_FILEPATH` (alias
+    /// `DATABRICKS_OIDC_TOKEN_FILE`): the file holding the external JWT (`file-oidc`).
+    OidcTokenFilepath,
+    /// `token_audience` / `DATABRICKS_TOKEN_AUDIENCE`: the audience requested for federated
+    /// ID tokens.
+    TokenAudience,
+    /// `metadata_service_url` / `DATABRICKS_METADATA_SERVICE_URL`: a local token server
+    /// (`metadata-service`). Treated as a secret.
+    MetadataServiceUrl,
 }
 
 impl ConfigKey {
@@ -76,6 +94,13 @@ impl ConfigKey {
         Self::AzureClientSecret,
         Self::AzureTenantId,
         Self::AzureWorkspaceResourceId,
+        Self::AzureUseMsi,
+        Self::AzureEnvironment,
+        Self::DatabricksCliPath,
+        Self::OidcTokenEnv,
+        Self::OidcTokenFilepath,
+        Self::TokenAudience,
+        Self::MetadataServiceUrl,
     ];
 
     /// The attribute name used in `~/.databrickscfg`.
@@ -101,6 +126,13 @@ impl ConfigKey {
             Self::AzureClientSecret => "azure_client_secret",
             Self::AzureTenantId => "azure_tenant_id",
             Self::AzureWorkspaceResourceId => "azure_workspace_resource_id",
+            Self::AzureUseMsi => "azure_use_msi",
+            Self::AzureEnvironment => "azure_environment",
+            Self::DatabricksCliPath => "databricks_cli_path",
+            Self::OidcTokenEnv => "oidc_token_env",
+            Self::OidcTokenFilepath => "oidc_token_filepath",
+            Self::TokenAudience => "token_audience",
+            Self::MetadataServiceUrl => "metadata_service_url",
         }
     }
 
@@ -124,15 +156,34 @@ impl ConfigKey {
             Self::AzureClientSecret => "ARM_CLIENT_SECRET",
             Self::AzureTenantId => "ARM_TENANT_ID",
             Self::AzureWorkspaceResourceId => "DATABRICKS_AZURE_RESOURCE_ID",
+            Self::AzureUseMsi => "ARM_USE_MSI",
+            Self::AzureEnvironment => "ARM_ENVIRONMENT",
+            Self::DatabricksCliPath => "DATABRICKS_CLI_PATH",
+            Self::OidcTokenEnv => "DATABRICKS_OIDC_TOKEN_ENV",
+            Self::OidcTokenFilepath => "DATABRICKS_OIDC_TOKEN_FILEPATH",
+            Self::TokenAudience => "DATABRICKS_TOKEN_AUDIENCE",
+            Self::MetadataServiceUrl => "DATABRICKS_METADATA_SERVICE_URL",
             Self::Scopes | Self::HttpTimeoutSeconds | Self::RetryTimeoutSeconds => return None,
         })
+    }
+
+    /// Older environment names the SDKs also accept for this key.
+    pub fn env_aliases(self) -> &'static [&'static str] {
+        match self {
+            Self::OidcTokenFilepath => &["DATABRICKS_OIDC_TOKEN_FILE"],
+            _ => &[],
+        }
     }
 
     /// Whether values of this key are secrets (never printed).
     pub fn is_sensitive(self) -> bool {
         matches!(
             self,
-            Self::Token | Self::ClientSecret | Self::Password | Self::AzureClientSecret
+            Self::Token
+                | Self::ClientSecret
+                | Self::Password
+                | Self::AzureClientSecret
+                | Self::MetadataServiceUrl
         )
     }
 
@@ -143,6 +194,7 @@ impl ConfigKey {
             Self::Username | Self::Password => Some("basic"),
             Self::ClientId | Self::ClientSecret => Some("oauth"),
             Self::AzureClientId | Self::AzureClientSecret | Self::AzureTenantId => Some("azure"),
+            Self::MetadataServiceUrl => Some("metadata-service"),
             _ => None,
         }
     }
@@ -173,7 +225,11 @@ impl FromStr for ConfigKey {
             .iter()
             .copied()
             .find(|k| {
-                k.as_str() == lower || k.env_var().is_some_and(|v| v.eq_ignore_ascii_case(&lower))
+                k.as_str() == lower
+                    || k.env_var().is_some_and(|v| v.eq_ignore_ascii_case(&lower))
+                    || k.env_aliases()
+                        .iter()
+                        .any(|v| v.eq_ignore_ascii_case(&lower))
             })
             .ok_or_else(|| UnknownConfigKey(s.to_owned()))
     }
@@ -196,6 +252,10 @@ mod tests {
             Ok(ConfigKey::AzureClientId)
         );
         assert!("jobs-api-version".parse::<ConfigKey>().is_err());
+        assert_eq!(
+            "DATABRICKS_OIDC_TOKEN_FILE".parse::<ConfigKey>(),
+            Ok(ConfigKey::OidcTokenFilepath)
+        );
         for k in ConfigKey::ALL {
             assert_eq!(k.as_str().parse::<ConfigKey>(), Ok(*k));
         }

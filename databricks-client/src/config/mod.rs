@@ -9,6 +9,7 @@
 //! 4. Validation: a host is required (normalised, HTTPS unless loopback); credentials of two auth
 //!    methods without `auth_type` are an error.
 
+mod chain;
 mod file;
 mod key;
 
@@ -25,6 +26,8 @@ use url::Url;
 use crate::auth::CredentialsProvider;
 use crate::client::RetryConfig;
 use crate::error::{Error, Result};
+pub(crate) use chain::AuthEnv;
+pub use chain::{AuthResolution, SkippedStrategy};
 use file::ConfigFile;
 pub use key::{ConfigKey, UnknownConfigKey};
 
@@ -39,6 +42,24 @@ pub enum AuthType {
     Pat,
     /// OAuth machine-to-machine with a service principal (`oauth-m2m`).
     OAuthM2m,
+    /// A local token server at `metadata_service_url` (`metadata-service`).
+    MetadataService,
+    /// Workload identity federation with a JWT from an environment variable (`env-oidc`).
+    EnvOidc,
+    /// Workload identity federation with a JWT read from a file on every refresh (`file-oidc`).
+    FileOidc,
+    /// Workload identity federation with a GitHub Actions ID token (`github-oidc`).
+    GithubOidc,
+    /// Azure managed identity through IMDS (`azure-msi`).
+    AzureMsi,
+    /// Entra ID service principal with a client secret (`azure-client-secret`).
+    AzureClientSecret,
+    /// The Azure CLI's login (`azure-cli`).
+    AzureCli,
+    /// Interactive U2M login in a browser (`external-browser`; not built in yet).
+    ExternalBrowser,
+    /// The Databricks CLI's login, through `databricks auth token` (`databricks-cli`).
+    DatabricksCli,
     /// A user-supplied [`CredentialsProvider`]; the string is its
     /// [`auth_type`](CredentialsProvider::auth_type).
     Custom(String),
@@ -50,20 +71,37 @@ impl AuthType {
         match self {
             Self::Pat => "pat",
             Self::OAuthM2m => "oauth-m2m",
+            Self::MetadataService => "metadata-service",
+            Self::EnvOidc => "env-oidc",
+            Self::FileOidc => "file-oidc",
+            Self::GithubOidc => "github-oidc",
+            Self::AzureMsi => "azure-msi",
+            Self::AzureClientSecret => "azure-client-secret",
+            Self::AzureCli => "azure-cli",
+            Self::ExternalBrowser => "external-browser",
+            Self::DatabricksCli => "databricks-cli",
             Self::Custom(name) => name,
         }
     }
 
     fn parse(value: &str) -> Result<Self> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "pat" => Ok(Self::Pat),
-            "oauth-m2m" => Ok(Self::OAuthM2m),
-            other => Err(Error::Config(format!(
-                "auth_type `{other}` is not built in (supported: pat, oauth-m2m); for other \
-                 methods (Azure, OIDC, OBO…) implement CredentialsProvider and pass it with \
-                 ConfigBuilder::credentials_provider"
-            ))),
-        }
+        let lower = value.trim().to_ascii_lowercase();
+        chain::CHAIN
+            .iter()
+            .find(|a| a.as_str() == lower)
+            .cloned()
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "auth_type `{lower}` is not built in (supported: {}); for other methods \
+                     (GCP, on-behalf-of…) implement CredentialsProvider and pass it with \
+                     ConfigBuilder::credentials_provider",
+                    chain::CHAIN
+                        .iter()
+                        .map(Self::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })
     }
 }
 
@@ -148,7 +186,32 @@ pub struct Config {
     pub retry: RetryConfig,
     /// Extra `name/version` pairs appended to the User-Agent (e.g. the MCP server's name).
     pub user_agent_extra: Vec<String>,
+    /// Which auth strategy was chosen, why, and why the earlier ones were skipped.
+    pub auth_resolution: AuthResolution,
+    /// `databricks_cli_path`: the configured Databricks CLI, if any.
+    pub databricks_cli_path: Option<PathBuf>,
+    /// `oidc_token_env`: the variable `env-oidc` reads (default `DATABRICKS_OIDC_TOKEN`).
+    pub oidc_token_env: Option<String>,
+    /// `oidc_token_filepath`: the JWT file `file-oidc` reads on every refresh.
+    pub oidc_token_filepath: Option<PathBuf>,
+    /// `token_audience`: the audience requested for federated ID tokens.
+    pub token_audience: Option<String>,
+    /// `metadata_service_url` (a secret: it embeds a per-session key).
+    pub metadata_service_url: Option<SecretString>,
+    /// `azure_client_id` (`ARM_CLIENT_ID`).
+    pub azure_client_id: Option<String>,
+    /// `azure_client_secret` (`ARM_CLIENT_SECRET`).
+    pub azure_client_secret: Option<SecretString>,
+    /// `azure_tenant_id` (`ARM_TENANT_ID`).
+    pub azure_tenant_id: Option<String>,
+    /// `azure_workspace_resource_id` (`DATABRICKS_AZURE_RESOURCE_ID`).
+    pub azure_workspace_resource_id: Option<String>,
+    /// `azure_environment` (`ARM_ENVIRONMENT`).
+    pub azure_environment: Option<String>,
     pub(crate) credentials: Option<Arc<dyn CredentialsProvider>>,
+    pub(crate) auth_env: AuthEnv,
+    pub(crate) azure_login_endpoint: Option<Url>,
+    pub(crate) azure_msi_endpoint: Option<Url>,
 }
 
 impl fmt::Debug for Config {
@@ -171,6 +234,26 @@ impl fmt::Debug for Config {
             .field("config_file", &self.config_file)
             .field("http_timeout", &self.http_timeout)
             .field("retry", &self.retry)
+            .field("auth_resolution", &self.auth_resolution)
+            .field("databricks_cli_path", &self.databricks_cli_path)
+            .field("oidc_token_env", &self.oidc_token_env)
+            .field("oidc_token_filepath", &self.oidc_token_filepath)
+            .field("token_audience", &self.token_audience)
+            .field(
+                "metadata_service_url",
+                &self.metadata_service_url.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("azure_client_id", &self.azure_client_id)
+            .field(
+                "azure_client_secret",
+                &self.azure_client_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("azure_tenant_id", &self.azure_tenant_id)
+            .field(
+                "azure_workspace_resource_id",
+                &self.azure_workspace_resource_id,
+            )
+            .field("azure_environment", &self.azure_environment)
             .finish_non_exhaustive()
     }
 }
@@ -193,6 +276,35 @@ impl Config {
     pub fn from_env() -> Result<Self> {
         ConfigBuilder::from_env().build()
     }
+
+    /// Every secret this configuration holds: the token, client secrets, the metadata-service
+    /// URL, an `env-oidc` ID token, the GitHub ID-token request token. Use it to redact tool
+    /// output; secrets obtained later (access and refresh tokens) never leave the providers.
+    ///
+    /// ```
+    /// use secrecy::ExposeSecret;
+    ///
+    /// let config = databricks_client::Config::builder()
+    ///     .host("dbc-1.cloud.databricks.com")
+    ///     .token("dapi-example")
+    ///     .build()?;
+    /// let secrets = config.secret_values();
+    /// assert!(secrets.iter().any(|s| s.expose_secret() == "dapi-example"));
+    /// # Ok::<(), databricks_client::Error>(())
+    /// ```
+    pub fn secret_values(&self) -> Vec<SecretString> {
+        [
+            self.token.clone(),
+            self.client_secret.clone(),
+            self.azure_client_secret.clone(),
+            self.metadata_service_url.clone(),
+            self.auth_env.oidc_token.as_ref().map(|(_, v)| v.clone()),
+            self.auth_env.github.as_ref().map(|(_, v)| v.clone()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
 
 /// Builds a [`Config`]. Setters never fail; [`ConfigBuilder::build`] reports every problem.
@@ -205,6 +317,10 @@ pub struct ConfigBuilder {
     credentials: Option<Arc<dyn CredentialsProvider>>,
     user_agent_extra: Vec<String>,
     invalid: Vec<String>,
+    /// The environment given to [`ConfigBuilder::with_env_vars`] (values may be secrets).
+    env: BTreeMap<String, SecretString>,
+    azure_login_endpoint: Option<Url>,
+    azure_msi_endpoint: Option<Url>,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -246,6 +362,9 @@ impl ConfigBuilder {
         for (name, value) in vars {
             let name = name.as_ref();
             let value: String = value.into();
+            self.env
+                .entry(name.to_owned())
+                .or_insert_with(|| SecretString::from(value.clone()));
             if name == "HOME" || (name == "USERPROFILE" && home.is_none()) {
                 home = Some(PathBuf::from(&value));
                 continue;
@@ -253,14 +372,19 @@ impl ConfigBuilder {
             let Some(key) = ConfigKey::ALL
                 .iter()
                 .copied()
-                .find(|k| k.env_var() == Some(name))
+                .find(|k| k.env_var() == Some(name) || k.env_aliases().contains(&name))
             else {
                 continue;
             };
             if value.trim().is_empty() {
                 continue;
             }
-            if let Some(var) = key.env_var() {
+            let var = if key.env_var() == Some(name) {
+                key.env_var()
+            } else {
+                key.env_aliases().iter().copied().find(|a| *a == name)
+            };
+            if let Some(var) = var {
                 self.values.entry(key).or_insert(Setting {
                     value,
                     source: Source::Env(var),
@@ -305,7 +429,8 @@ impl ConfigBuilder {
         self.with_config(ConfigKey::ClientSecret, client_secret)
     }
 
-    /// Forces one auth method (`pat`, `oauth-m2m`).
+    /// Forces one auth method (`pat`, `oauth-m2m`, `databricks-cli`, `file-oidc`, …; see
+    /// [`AuthType`]).
     pub fn auth_type(self, auth_type: impl Into<String>) -> Self {
         self.with_config(ConfigKey::AuthType, auth_type)
     }
@@ -334,6 +459,37 @@ impl ConfigBuilder {
     /// The workspace id (sent as `X-Databricks-Workspace-Id`).
     pub fn workspace_id(self, id: impl Into<String>) -> Self {
         self.with_config(ConfigKey::WorkspaceId, id)
+    }
+
+    /// The Databricks CLI executable used by `databricks-cli` (default: `databricks` on `PATH`).
+    pub fn databricks_cli_path(self, path: impl AsRef<Path>) -> Self {
+        let value = path.as_ref().to_string_lossy().into_owned();
+        self.with_config(ConfigKey::DatabricksCliPath, value)
+    }
+
+    /// The file `file-oidc` reads the external JWT from (re-read on every refresh).
+    pub fn oidc_token_filepath(self, path: impl AsRef<Path>) -> Self {
+        let value = path.as_ref().to_string_lossy().into_owned();
+        self.with_config(ConfigKey::OidcTokenFilepath, value)
+    }
+
+    /// The audience requested for federated ID tokens (`github-oidc`).
+    pub fn token_audience(self, audience: impl Into<String>) -> Self {
+        self.with_config(ConfigKey::TokenAudience, audience)
+    }
+
+    /// The Entra ID login endpoint used by `azure-client-secret` instead of the one of
+    /// `azure_environment` (for private clouds and tests).
+    pub fn azure_login_endpoint(mut self, url: Url) -> Self {
+        self.azure_login_endpoint = Some(url);
+        self
+    }
+
+    /// The IMDS token endpoint used by `azure-msi` (default
+    /// `http://169.254.169.254/metadata/identity/oauth2/token`; for tests).
+    pub fn azure_msi_endpoint(mut self, url: Url) -> Self {
+        self.azure_msi_endpoint = Some(url);
+        self
     }
 
     /// The retry policy.
@@ -480,7 +636,10 @@ impl ConfigBuilder {
             }
         };
 
-        let auth_type = self.resolve_auth_type()?;
+        let auth_env = chain::auth_env(&self);
+        let auth_resolution = self.resolve_auth(&host, &auth_env)?;
+        let auth_type = auth_resolution.auth_type.clone();
+        tracing::debug!(auth = %auth_resolution, "resolved the auth strategy");
         let duration = |key: ConfigKey| -> Result<Option<Duration>> {
             self.get(key)
                 .map(|v| {
@@ -536,85 +695,23 @@ impl ConfigBuilder {
             http_timeout,
             retry,
             user_agent_extra: self.user_agent_extra.clone(),
+            auth_resolution,
+            databricks_cli_path: owned(ConfigKey::DatabricksCliPath).map(PathBuf::from),
+            oidc_token_env: owned(ConfigKey::OidcTokenEnv),
+            oidc_token_filepath: owned(ConfigKey::OidcTokenFilepath)
+                .map(|p| expand_home(Path::new(&p), self.home_dir.as_deref())),
+            token_audience: owned(ConfigKey::TokenAudience),
+            metadata_service_url: secret(ConfigKey::MetadataServiceUrl),
+            azure_client_id: owned(ConfigKey::AzureClientId),
+            azure_client_secret: secret(ConfigKey::AzureClientSecret),
+            azure_tenant_id: owned(ConfigKey::AzureTenantId),
+            azure_workspace_resource_id: owned(ConfigKey::AzureWorkspaceResourceId),
+            azure_environment: owned(ConfigKey::AzureEnvironment),
             credentials: self.credentials.clone(),
+            auth_env,
+            azure_login_endpoint: self.azure_login_endpoint.clone(),
+            azure_msi_endpoint: self.azure_msi_endpoint.clone(),
         })
-    }
-
-    fn resolve_auth_type(&self) -> Result<AuthType> {
-        if let Some(provider) = &self.credentials {
-            return Ok(AuthType::Custom(provider.auth_type().to_owned()));
-        }
-        let mut groups: BTreeMap<&'static str, Vec<(ConfigKey, &Source)>> = BTreeMap::new();
-        for (key, setting) in &self.values {
-            if let Some(group) = key.auth_group()
-                && self.get(*key).is_some()
-            {
-                groups
-                    .entry(group)
-                    .or_default()
-                    .push((*key, &setting.source));
-            }
-        }
-        let requires = |auth: AuthType, keys: &[ConfigKey]| -> Result<AuthType> {
-            let missing: Vec<_> = keys.iter().filter(|k| self.get(**k).is_none()).collect();
-            if missing.is_empty() {
-                Ok(auth)
-            } else {
-                Err(Error::Config(format!(
-                    "auth_type {auth} needs {}: set {}",
-                    keys.iter()
-                        .map(|k| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" and "),
-                    missing
-                        .iter()
-                        .map(|k| k.env_var().unwrap_or(k.as_str()))
-                        .collect::<Vec<_>>()
-                        .join(" and ")
-                )))
-            }
-        };
-        if let Some(explicit) = self.get(ConfigKey::AuthType) {
-            return match AuthType::parse(explicit)? {
-                AuthType::Pat => requires(AuthType::Pat, &[ConfigKey::Token]),
-                AuthType::OAuthM2m => requires(
-                    AuthType::OAuthM2m,
-                    &[ConfigKey::ClientId, ConfigKey::ClientSecret],
-                ),
-                other => Ok(other),
-            };
-        }
-        if groups.len() > 1 {
-            let detail = groups
-                .iter()
-                .map(|(group, keys)| match keys.first() {
-                    Some((key, source)) => format!("{group} ({key} {source})"),
-                    None => (*group).to_owned(),
-                })
-                .collect::<Vec<_>>()
-                .join(" and ");
-            return Err(Error::Config(format!(
-                "more than one authorization method configured: {detail}. Set auth_type \
-                 (DATABRICKS_AUTH_TYPE) to the one to use, or remove the other's credentials"
-            )));
-        }
-        match groups.keys().next().copied() {
-            Some("pat") => Ok(AuthType::Pat),
-            Some("oauth") => requires(
-                AuthType::OAuthM2m,
-                &[ConfigKey::ClientId, ConfigKey::ClientSecret],
-            ),
-            Some(other) => Err(Error::Config(format!(
-                "{other} credentials are configured, but only pat and oauth-m2m are built in; \
-                 implement CredentialsProvider and pass it with ConfigBuilder::credentials_provider"
-            ))),
-            None => Err(Error::Config(
-                "no credentials configured: set DATABRICKS_TOKEN (personal access token) or \
-                 DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (OAuth M2M), or a profile in \
-                 ~/.databrickscfg"
-                    .to_owned(),
-            )),
-        }
     }
 }
 

@@ -191,11 +191,18 @@ fn missing_host_or_credentials_name_the_fix() {
     let err = Config::builder()
         .host("h.cloud.databricks.com")
         .token("t")
-        .auth_type("azure-cli")
+        .auth_type("google-id")
         .build()
         .unwrap_err()
         .to_string();
     assert!(err.contains("CredentialsProvider"), "{err}");
+    let err = Config::builder()
+        .host("h.cloud.databricks.com")
+        .auth_type("azure-cli")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("DATABRICKS_AZURE_RESOURCE_ID"), "{err}");
 }
 
 #[test]

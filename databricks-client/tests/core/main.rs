@@ -1,6 +1,7 @@
 //! Integration tests of the client core: config, auth, retries, errors, pagination, waiters.
 
 mod auth;
+mod chain;
 mod config;
 mod errors;
 mod pagination;

@@ -1,0 +1,167 @@
+//! What the OAuth-based strategies share: the workspace token endpoint (discovered once) and
+//! the form POST that returns `{access_token, expires_in}` or an OAuth error body.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::sync::OnceCell;
+use url::Url;
+
+use super::cache::Fetched;
+use crate::error::{Error, Result};
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct OAuthErrorBody {
+    #[serde(default, alias = "errorCode")]
+    error: Option<String>,
+    #[serde(default, alias = "errorSummary")]
+    error_description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Discovery {
+    token_endpoint: Option<String>,
+}
+
+pub(crate) fn auth_error(auth_type: &str, message: String) -> Error {
+    Error::Auth {
+        auth_type: auth_type.to_owned(),
+        message,
+        source: None,
+    }
+}
+
+/// The workspace token endpoint: from `/oidc/.well-known/oauth-authorization-server` when it
+/// names an endpoint on the workspace's own origin, else `/oidc/v1/token`. Resolved once.
+#[derive(Debug, Default)]
+pub(crate) struct TokenEndpoint(OnceCell<Url>);
+
+impl TokenEndpoint {
+    pub(crate) async fn get(&self, http: &reqwest::Client, host: &Url) -> Url {
+        self.0
+            .get_or_init(|| async {
+                let fallback = host.join("oidc/v1/token").unwrap_or_else(|_| host.clone());
+                let Ok(discovery_url) = host.join("oidc/.well-known/oauth-authorization-server")
+                else {
+                    return fallback;
+                };
+                let discovered = async {
+                    let resp = http.get(discovery_url).send().await.ok()?;
+                    if !resp.status().is_success() {
+                        return None;
+                    }
+                    let doc: Discovery = resp.json().await.ok()?;
+                    let url = Url::parse(doc.token_endpoint.as_deref()?).ok()?;
+                    // Only send credentials to the workspace's own origin.
+                    (url.origin() == host.origin()).then_some(url)
+                }
+                .await;
+                discovered.unwrap_or(fallback)
+            })
+            .await
+            .clone()
+    }
+}
+
+/// One token request: where, how to authenticate, and the fix to name on refusal.
+pub(crate) struct TokenRequest<'a> {
+    pub(crate) auth_type: &'a str,
+    pub(crate) endpoint: &'a Url,
+    pub(crate) basic: Option<(&'a str, &'a SecretString)>,
+    pub(crate) form: &'a [(&'a str, &'a str)],
+    /// Appended to a refusal: what the user should check.
+    pub(crate) fix: &'a str,
+}
+
+/// Posts a form and parses an OAuth token response. Never puts the request body (which may
+/// hold secrets) or the response body into an error.
+pub(crate) async fn request_token(
+    http: &reqwest::Client,
+    req: TokenRequest<'_>,
+) -> Result<Fetched> {
+    let TokenRequest {
+        auth_type,
+        endpoint,
+        basic,
+        form,
+        fix,
+    } = req;
+    let mut builder = http.post(endpoint.clone()).form(form);
+    if let Some((id, secret)) = basic {
+        builder = builder.basic_auth(id, Some(secret.expose_secret()));
+    }
+    let response = builder.send().await.map_err(|e| Error::Auth {
+        auth_type: auth_type.to_owned(),
+        message: format!(
+            "could not reach the token endpoint {}",
+            endpoint_label(endpoint)
+        ),
+        source: Some(Box::new(Error::transport("POST", endpoint.path(), e))),
+    })?;
+    let status = response.status();
+    let body = response.bytes().await.map_err(|e| Error::Auth {
+        auth_type: auth_type.to_owned(),
+        message: "could not read the token response".to_owned(),
+        source: Some(Box::new(Error::transport("POST", endpoint.path(), e))),
+    })?;
+    if !status.is_success() {
+        let detail = serde_json::from_slice::<OAuthErrorBody>(&body)
+            .ok()
+            .map(|b| {
+                [b.error, b.error_description]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(": ")
+            })
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        return Err(auth_error(
+            auth_type,
+            format!(
+                "the token endpoint {} refused the request ({detail}); {fix}",
+                endpoint_label(endpoint)
+            ),
+        ));
+    }
+    parse_token_response(auth_type, &body)
+}
+
+/// Parses `{access_token, expires_in}` (`expires_in` as a number or a numeric string, as
+/// Entra ID v1 returns it; default one hour).
+pub(crate) fn parse_token_response(auth_type: &str, body: &[u8]) -> Result<Fetched> {
+    let parsed: TokenResponse = serde_json::from_slice(body).map_err(|e| {
+        auth_error(
+            auth_type,
+            format!("the token endpoint returned an unexpected body: {e}"),
+        )
+    })?;
+    let secs = match parsed.expires_in {
+        Some(serde_json::Value::Number(n)) => n.as_u64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .unwrap_or(3600);
+    Ok(Fetched {
+        access: SecretString::from(parsed.access_token),
+        lifetime: Duration::from_secs(secs),
+    })
+}
+
+/// Scheme, host and path of an endpoint (never a query string).
+pub(crate) fn endpoint_label(url: &Url) -> String {
+    format!(
+        "{}://{}{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.path()
+    )
+}
