@@ -855,7 +855,10 @@ impl<T: Send + 'static> Pipeline<T> {
             if let Plan::Follow { next } = &mut self.plan {
                 *next = decoded.next;
             }
-            self.current_bytes = done.reserved;
+            // Account for the real body size from now on (the estimate may have been low).
+            let actual = done.reserved.max(decoded.body_bytes);
+            self.reserved = self.reserved.saturating_add(actual - done.reserved);
+            self.current_bytes = actual;
             self.current = decoded.items.into_iter();
         }
     }
@@ -879,11 +882,19 @@ impl<T: Send + 'static> Pipeline<T> {
                 Plan::Follow { next: Some(next) } if self.queue.is_empty() => *next,
                 _ => return Ok(()),
             };
-            let estimate = self.sizes.get(&index).copied().unwrap_or(self.largest_seen);
-            let idle = self.queue.is_empty() && self.current_bytes == 0;
-            if !idle && self.reserved.saturating_add(estimate) > self.max_bytes {
-                return Ok(());
-            }
+            // Unknown sizes (no `manifest.chunks` and no chunk seen yet): fetch one chunk
+            // to learn a size before prefetching.
+            let estimate = self
+                .sizes
+                .get(&index)
+                .copied()
+                .or((self.largest_seen > 0).then_some(self.largest_seen));
+            let idle = self.queue.is_empty() && self.current.len() == 0;
+            let estimate = match estimate {
+                Some(e) if idle || self.reserved.saturating_add(e) <= self.max_bytes => e,
+                None if idle => 0,
+                _ => return Ok(()),
+            };
             let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
                 Error::InvalidArgument(
                     "a statement result stream must be polled inside a tokio runtime".to_owned(),
