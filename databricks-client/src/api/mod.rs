@@ -26,7 +26,9 @@ pub use files::FilesApi;
 pub use genie::GenieApi;
 pub use jobs::JobsApi;
 pub use serving::ServingApi;
-pub use statements::{QueryOptions, ResultStream, StatementsApi};
+#[cfg(feature = "arrow")]
+pub use statements::BatchStream;
+pub use statements::{DEFAULT_MAX_BYTES_IN_FLIGHT, QueryOptions, ResultStream, StatementsApi};
 pub use vector_search::VectorSearchApi;
 pub use warehouses::WarehousesApi;
 pub use workspace::WorkspaceApi;

@@ -12,13 +12,15 @@
 //! `Authorization` header, with each link's `http_headers`; an expired link (403 or a past
 //! `expiration`) is replaced by fetching the chunk's metadata again.
 
+use std::collections::VecDeque;
 use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use futures::{Stream, StreamExt, TryStreamExt, stream};
+use futures::Stream;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::http::{HeaderName, HeaderValue, Method};
@@ -31,6 +33,9 @@ use crate::wait::{PollOptions, Progress, WaitError, poll_until};
 use crate::{Error, Result, StatementError, WorkspaceClient};
 
 const BASE: &str = "/api/2.0/sql/statements";
+
+/// Default [`QueryOptions::max_bytes_in_flight`]: 64 MiB of chunk bodies.
+pub const DEFAULT_MAX_BYTES_IN_FLIGHT: u64 = 64 * 1024 * 1024;
 
 /// Characters escaped in one path segment (everything but unreserved characters).
 const SEGMENT: &AsciiSet = &CONTROLS
@@ -117,10 +122,15 @@ pub struct QueryOptions {
     /// How to poll a statement that is still running after the submit (default: 0.5 s growing
     /// by 1.5× to 5 s, for at most 20 minutes; the statement is canceled on timeout).
     pub poll: PollOptions,
-    /// Chunks downloaded in parallel (default 4, at least 1).
+    /// Chunks fetched and decoded ahead of the one being read (default 4, at least 1).
     pub concurrency: usize,
-    /// Cancel the statement when the `query` future is dropped before the statement finished
-    /// (default `true`).
+    /// Budget for chunk bodies in flight, in bytes (default 64 MiB): no further chunk is
+    /// fetched while the estimated bodies of the chunks in flight and of the chunk being read
+    /// would exceed it (one chunk always proceeds). Sizes come from `manifest.chunks`, or
+    /// else from the largest chunk seen so far.
+    pub max_bytes_in_flight: u64,
+    /// Cancel the statement when the `query` future is dropped before the statement finished,
+    /// or the [`ResultStream`] before its last row (default `true`).
     pub cancel_on_drop: bool,
 }
 
@@ -132,6 +142,7 @@ impl Default for QueryOptions {
                 .with_max_interval(Duration::from_secs(5))
                 .with_multiplier(1.5),
             concurrency: 4,
+            max_bytes_in_flight: DEFAULT_MAX_BYTES_IN_FLIGHT,
             cancel_on_drop: true,
         }
     }
@@ -154,6 +165,12 @@ impl QueryOptions {
     #[must_use]
     pub fn with_concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
+        self
+    }
+    /// Sets the budget for chunk bodies in flight, in bytes (at least 1).
+    #[must_use]
+    pub fn with_max_bytes_in_flight(mut self, bytes: u64) -> Self {
+        self.max_bytes_in_flight = bytes.max(1);
         self
     }
     /// Sets cancel-on-drop.
@@ -398,7 +415,17 @@ impl StatementsApi {
         };
         guard.statement_id = None;
         let resp = succeeded(resp)?;
-        self.result_stream(resp, options.concurrency)
+        let stream = ResultStream::new(
+            self.clone(),
+            resp,
+            options.concurrency,
+            options.max_bytes_in_flight,
+        );
+        Ok(if options.cancel_on_drop {
+            stream.cancel_on_drop()
+        } else {
+            stream
+        })
     }
 
     /// Streams the rows of an already `SUCCEEDED` statement (for example a Genie attachment's
@@ -424,6 +451,7 @@ impl StatementsApi {
             self.clone(),
             response,
             concurrency.max(1),
+            DEFAULT_MAX_BYTES_IN_FLIGHT,
         ))
     }
 }
@@ -481,15 +509,28 @@ impl Drop for CancelGuard {
     }
 }
 
+/// Decodes one fetched chunk into stream items (rows, or Arrow batches).
+type DecodeFn<T> = fn(&ChunkContext, Fetched, i64) -> Result<Vec<T>>;
+
+/// Bodies at least this large are decoded on the blocking pool; smaller ones inline.
+const OFFLOAD_BYTES: usize = 32 * 1024;
+
 /// The rows of a succeeded statement, in order.
 ///
-/// Implements `Stream<Item = Result<Row>>`. Up to `concurrency` chunks are fetched ahead
-/// while earlier rows are consumed; nothing else is buffered.
+/// Implements `Stream<Item = Result<Row>>`. While rows of one chunk are consumed, up to
+/// [`QueryOptions::concurrency`] following chunks are fetched, each by its own task, and
+/// decoded on tokio's blocking pool (so decoding runs in parallel with the network and with
+/// the consumer), within [`QueryOptions::max_bytes_in_flight`] bytes of chunk bodies. Rows
+/// come out in chunk order. Dropping the stream aborts the in-flight fetches and, for a
+/// stream from [`StatementsApi::query_opts`] with `cancel_on_drop`, cancels the statement
+/// unless every row was read.
+///
+/// Polling needs a tokio runtime (the fetches are tokio tasks).
 pub struct ResultStream {
     statement_id: String,
     manifest: ResultManifest,
     columns: Arc<[ResultColumn]>,
-    inner: Pin<Box<dyn Stream<Item = Result<Row>> + Send>>,
+    inner: Pipeline<Row>,
 }
 
 impl fmt::Debug for ResultStream {
@@ -502,7 +543,12 @@ impl fmt::Debug for ResultStream {
 }
 
 impl ResultStream {
-    fn new(api: StatementsApi, response: StatementResponse, concurrency: usize) -> Self {
+    fn new(
+        api: StatementsApi,
+        response: StatementResponse,
+        concurrency: usize,
+        max_bytes_in_flight: u64,
+    ) -> Self {
         let manifest = response.manifest.unwrap_or_default();
         let columns: Arc<[ResultColumn]> = manifest
             .schema
@@ -514,12 +560,6 @@ impl ResultStream {
         let known_total = manifest
             .total_chunk_count
             .or_else(|| (!manifest.chunks.is_empty()).then_some(manifest.chunks.len() as i64));
-        let ctx = Arc::new(ChunkContext {
-            api,
-            statement_id: response.statement_id.clone(),
-            format: manifest.format.clone().unwrap_or(ResultFormat::JsonArray),
-            columns: Arc::clone(&columns),
-        });
         // Without a chunk count: start from the chunk the response carried, or chunk 0 unless
         // the manifest says there are no rows.
         let start = match &first {
@@ -527,33 +567,40 @@ impl ResultStream {
             None if manifest.total_row_count == Some(0) => None,
             None => Some(0),
         };
-        let inner: Pin<Box<dyn Stream<Item = Result<Row>> + Send>> = match known_total {
-            Some(total) => {
-                let mut first = first;
-                Box::pin(
-                    stream::iter(0..total.max(0))
-                        .map(move |index| {
-                            let ctx = Arc::clone(&ctx);
-                            let given = if index == 0 { first.take() } else { None };
-                            async move { ctx.rows(index, given).await.map(|(rows, _)| rows) }
-                        })
-                        .buffered(concurrency)
-                        .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
-                        .try_flatten(),
-                )
-            }
-            // No chunk count in the manifest: follow `next_chunk_index` one chunk at a time.
-            None => Box::pin(
-                stream::try_unfold((ctx, first, start), |(ctx, given, next)| async move {
-                    let Some(index) = next else {
-                        return Ok::<_, Error>(None);
-                    };
-                    let (rows, following) = ctx.rows(index, given).await?;
-                    Ok(Some((rows, (ctx, None, following))))
-                })
-                .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
-                .try_flatten(),
-            ),
+        let plan = match known_total {
+            Some(total) => Plan::Known {
+                next: 0,
+                total: total.max(0),
+            },
+            None => Plan::Follow { next: start },
+        };
+        let sizes = manifest
+            .chunks
+            .iter()
+            .filter_map(|c| Some((c.chunk_index?, u64::try_from(c.byte_count?).ok()?)))
+            .collect();
+        let ctx = Arc::new(ChunkContext {
+            api,
+            statement_id: response.statement_id.clone(),
+            format: manifest.format.clone().unwrap_or(ResultFormat::JsonArray),
+            columns: Arc::clone(&columns),
+        });
+        let inner = Pipeline {
+            ctx,
+            decode: decode_rows,
+            plan,
+            first,
+            sizes,
+            largest_seen: 0,
+            queue: VecDeque::new(),
+            current: Vec::new().into_iter(),
+            current_bytes: 0,
+            reserved: 0,
+            concurrency: concurrency.max(1),
+            max_bytes: max_bytes_in_flight.max(1),
+            started: false,
+            finished: false,
+            cancel: None,
         };
         Self {
             statement_id: response.statement_id,
@@ -561,6 +608,15 @@ impl ResultStream {
             columns,
             inner,
         }
+    }
+
+    /// Arms a statement cancel for when the stream is dropped before its end.
+    fn cancel_on_drop(mut self) -> Self {
+        self.inner.cancel = Some(CancelGuard {
+            api: self.inner.ctx.api.clone(),
+            statement_id: Some(self.statement_id.clone()),
+        });
+        self
     }
 
     /// The statement id.
@@ -577,13 +633,378 @@ impl ResultStream {
     pub fn columns(&self) -> &[ResultColumn] {
         &self.columns
     }
+
+    /// Turns an ARROW_STREAM result into a stream of Arrow `RecordBatch`es, with no row
+    /// conversion at all: the same prefetch, parallel decoding, byte budget and cancellation
+    /// as the row stream. Call it before reading any row.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the result is not `ARROW_STREAM` or rows were
+    /// already read.
+    ///
+    /// ```no_run
+    /// use databricks_client::models::{Disposition, ExecuteStatementRequest, ResultFormat};
+    /// use futures::TryStreamExt;
+    ///
+    /// # async fn run(client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
+    /// let req = ExecuteStatementRequest::new("abc123", "SELECT * FROM main.big.table")
+    ///     .with_disposition(Disposition::ExternalLinks)
+    ///     .with_format(ResultFormat::ArrowStream);
+    /// let mut batches = client.statements().query(req).await?.into_batches()?;
+    /// while let Some(batch) = batches.try_next().await? {
+    ///     println!("{} rows", batch.num_rows());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "arrow")]
+    pub fn into_batches(self) -> Result<BatchStream> {
+        if self.inner.ctx.format != ResultFormat::ArrowStream {
+            return Err(Error::InvalidArgument(format!(
+                "statement {} returned {} results, not ARROW_STREAM; request \
+                 .with_format(ResultFormat::ArrowStream) with Disposition::ExternalLinks",
+                self.statement_id, self.inner.ctx.format
+            )));
+        }
+        if self.inner.started {
+            return Err(Error::InvalidArgument(
+                "rows were already read from this ResultStream; call into_batches first".to_owned(),
+            ));
+        }
+        let Self {
+            statement_id,
+            manifest,
+            mut inner,
+            ..
+        } = self;
+        Ok(BatchStream {
+            statement_id,
+            manifest,
+            inner: Pipeline {
+                ctx: Arc::clone(&inner.ctx),
+                decode: decode_batches,
+                plan: inner.plan.clone(),
+                first: inner.first.take(),
+                sizes: std::mem::take(&mut inner.sizes),
+                largest_seen: 0,
+                queue: VecDeque::new(),
+                current: Vec::new().into_iter(),
+                current_bytes: 0,
+                reserved: 0,
+                concurrency: inner.concurrency,
+                max_bytes: inner.max_bytes,
+                started: false,
+                finished: false,
+                cancel: inner.cancel.take(),
+            },
+        })
+    }
 }
 
 impl Stream for ResultStream {
     type Item = Result<Row>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        self.inner.poll_next_item(cx)
+    }
+}
+
+/// The Arrow record batches of a succeeded ARROW_STREAM statement, in order (see
+/// [`ResultStream::into_batches`]).
+#[cfg(feature = "arrow")]
+pub struct BatchStream {
+    statement_id: String,
+    manifest: ResultManifest,
+    inner: Pipeline<arrow_array::RecordBatch>,
+}
+
+#[cfg(feature = "arrow")]
+impl fmt::Debug for BatchStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchStream")
+            .field("statement_id", &self.statement_id)
+            .field("manifest", &self.manifest)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "arrow")]
+impl BatchStream {
+    /// The statement id.
+    pub fn statement_id(&self) -> &str {
+        &self.statement_id
+    }
+
+    /// The result manifest (row and chunk counts, `truncated`).
+    pub fn manifest(&self) -> &ResultManifest {
+        &self.manifest
+    }
+}
+
+#[cfg(feature = "arrow")]
+impl Stream for BatchStream {
+    type Item = Result<arrow_array::RecordBatch>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.poll_next_item(cx)
+    }
+}
+
+/// Which chunks to fetch.
+#[derive(Clone)]
+enum Plan {
+    /// The manifest gave the chunk count: fetch `next..total` by index, ahead of time.
+    Known { next: i64, total: i64 },
+    /// No count: follow `next_chunk_index`, learned when a chunk arrives.
+    Follow { next: Option<i64> },
+}
+
+/// A spawned chunk fetch + decode, aborted when dropped.
+struct InFlight<T> {
+    task: tokio::task::JoinHandle<Result<Decoded<T>>>,
+    reserved: u64,
+}
+
+impl<T> Drop for InFlight<T> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+struct Decoded<T> {
+    items: Vec<T>,
+    body_bytes: u64,
+    next: Option<i64>,
+}
+
+/// The ordered, prefetching chunk pipeline behind [`ResultStream`] and `BatchStream`.
+///
+/// Chunk tasks are spawned in index order while fewer than `concurrency` are in flight and
+/// the bytes reserved (estimated body sizes of the queued chunks and of the chunk being
+/// consumed) stay within `max_bytes`; one chunk is always allowed, so a chunk larger than
+/// the budget still goes through. The head of the queue is awaited, so items come out in
+/// order whatever order the tasks finish in.
+struct Pipeline<T> {
+    ctx: Arc<ChunkContext>,
+    decode: DecodeFn<T>,
+    plan: Plan,
+    first: Option<ResultData>,
+    /// `manifest.chunks[].byte_count` by chunk index.
+    sizes: std::collections::HashMap<i64, u64>,
+    /// The largest body seen so far: the estimate for chunks of unknown size.
+    largest_seen: u64,
+    queue: VecDeque<InFlight<T>>,
+    current: std::vec::IntoIter<T>,
+    current_bytes: u64,
+    reserved: u64,
+    concurrency: usize,
+    max_bytes: u64,
+    started: bool,
+    finished: bool,
+    cancel: Option<CancelGuard>,
+}
+
+impl<T: Send + 'static> Pipeline<T> {
+    fn poll_next_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
+        self.started = true;
+        loop {
+            if let Some(item) = self.current.next() {
+                // Top up while the consumer works through this chunk.
+                if let Err(e) = self.spawn_ready() {
+                    return self.fail(e);
+                }
+                return Poll::Ready(Some(Ok(item)));
+            }
+            if self.finished {
+                return Poll::Ready(None);
+            }
+            // The current chunk is consumed: release its reservation.
+            self.reserved = self.reserved.saturating_sub(self.current_bytes);
+            self.current_bytes = 0;
+            if let Err(e) = self.spawn_ready() {
+                return self.fail(e);
+            }
+            let Some(head) = self.queue.front_mut() else {
+                // Nothing in flight and nothing left to spawn: the end.
+                self.finished = true;
+                if let Some(guard) = &mut self.cancel {
+                    guard.statement_id = None;
+                }
+                return Poll::Ready(None);
+            };
+            let joined = match Pin::new(&mut head.task).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(joined) => joined,
+            };
+            let Some(done) = self.queue.pop_front() else {
+                continue;
+            };
+            let decoded = match joined {
+                Ok(Ok(decoded)) => decoded,
+                Ok(Err(e)) => return self.fail(e),
+                Err(e) => {
+                    return self.fail(Error::OperationFailed {
+                        what: format!(
+                            "reading a result chunk of statement {}",
+                            self.ctx.statement_id
+                        ),
+                        message: e.to_string(),
+                    });
+                }
+            };
+            self.largest_seen = self.largest_seen.max(decoded.body_bytes);
+            if let Plan::Follow { next } = &mut self.plan {
+                *next = decoded.next;
+            }
+            // Account for the real body size from now on (the estimate may have been low).
+            let actual = done.reserved.max(decoded.body_bytes);
+            self.reserved = self.reserved.saturating_add(actual - done.reserved);
+            self.current_bytes = actual;
+            self.current = decoded.items.into_iter();
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Poll<Option<Result<T>>> {
+        self.finished = true;
+        self.queue.clear();
+        self.current = Vec::new().into_iter();
+        Poll::Ready(Some(Err(e)))
+    }
+
+    /// Spawns chunk tasks while the count and byte budgets allow.
+    fn spawn_ready(&mut self) -> Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        while self.queue.len() < self.concurrency {
+            let index = match &self.plan {
+                Plan::Known { next, total } if next < total => *next,
+                // Follow mode learns the next index from the previous chunk: one at a time.
+                Plan::Follow { next: Some(next) } if self.queue.is_empty() => *next,
+                _ => return Ok(()),
+            };
+            // Unknown sizes (no `manifest.chunks` and no chunk seen yet): fetch one chunk
+            // to learn a size before prefetching.
+            let estimate = self
+                .sizes
+                .get(&index)
+                .copied()
+                .or((self.largest_seen > 0).then_some(self.largest_seen));
+            let idle = self.queue.is_empty() && self.current.len() == 0;
+            let estimate = match estimate {
+                Some(e) if idle || self.reserved.saturating_add(e) <= self.max_bytes => e,
+                None if idle => 0,
+                _ => return Ok(()),
+            };
+            let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+                Error::InvalidArgument(
+                    "a statement result stream must be polled inside a tokio runtime".to_owned(),
+                )
+            })?;
+            match &mut self.plan {
+                Plan::Known { next, .. } => *next += 1,
+                Plan::Follow { next } => *next = None,
+            }
+            let given = self
+                .first
+                .take_if(|d| d.chunk_index.is_none_or(|i| i == index));
+            let ctx = Arc::clone(&self.ctx);
+            let decode = self.decode;
+            let task = runtime.spawn(async move {
+                let (fetched, next) = ctx.fetch(index, given).await?;
+                let body_bytes = fetched.len() as u64;
+                let items = if fetched.len() >= OFFLOAD_BYTES {
+                    let worker = Arc::clone(&ctx);
+                    tokio::task::spawn_blocking(move || decode(&worker, fetched, index))
+                        .await
+                        .map_err(|e| Error::OperationFailed {
+                            what: format!(
+                                "decoding chunk {index} of statement {}",
+                                ctx.statement_id
+                            ),
+                            message: e.to_string(),
+                        })??
+                } else {
+                    decode(&ctx, fetched, index)?
+                };
+                Ok(Decoded {
+                    items,
+                    body_bytes,
+                    next: next.filter(|&n| n > index),
+                })
+            });
+            self.reserved = self.reserved.saturating_add(estimate);
+            self.queue.push_back(InFlight {
+                task,
+                reserved: estimate,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A fetched chunk, not yet decoded.
+enum Fetched {
+    /// INLINE `data_array`.
+    Inline(Vec<Vec<Option<String>>>),
+    /// EXTERNAL_LINKS bodies (usually one per chunk).
+    Bodies(Vec<bytes::Bytes>),
+}
+
+impl Fetched {
+    fn len(&self) -> usize {
+        match self {
+            Self::Inline(rows) => rows.iter().map(|r| r.len() * 8).sum(),
+            Self::Bodies(bodies) => bodies.iter().map(bytes::Bytes::len).sum(),
+        }
+    }
+}
+
+fn decode_rows(ctx: &ChunkContext, fetched: Fetched, index: i64) -> Result<Vec<Row>> {
+    let err = |e: decode::ChunkDecodeError| ctx.decode_error(index, e.message().to_owned());
+    match fetched {
+        Fetched::Inline(array) => decode::text_rows(array, &ctx.columns).map_err(err),
+        Fetched::Bodies(bodies) => {
+            let mut rows = Vec::new();
+            for body in bodies {
+                let mut decoded = match &ctx.format {
+                    ResultFormat::Csv => decode::csv_rows(&body, &ctx.columns).map_err(err)?,
+                    ResultFormat::ArrowStream => ctx.arrow(&body, index)?,
+                    _ => decode::json_array_rows(&body, &ctx.columns).map_err(err)?,
+                };
+                if rows.is_empty() {
+                    rows = decoded;
+                } else {
+                    rows.append(&mut decoded);
+                }
+            }
+            Ok(rows)
+        }
+    }
+}
+
+#[cfg(feature = "arrow")]
+fn decode_batches(
+    ctx: &ChunkContext,
+    fetched: Fetched,
+    index: i64,
+) -> Result<Vec<arrow_array::RecordBatch>> {
+    match fetched {
+        Fetched::Inline(_) => Err(ctx.decode_error(
+            index,
+            "an INLINE JSON_ARRAY chunk cannot be read as Arrow batches; request \
+             ResultFormat::ArrowStream with Disposition::ExternalLinks"
+                .to_owned(),
+        )),
+        Fetched::Bodies(bodies) => {
+            let mut batches = Vec::new();
+            for body in bodies {
+                batches.extend(
+                    decode::arrow_batches(body)
+                        .map_err(|e| ctx.decode_error(index, e.message().to_owned()))?,
+                );
+            }
+            Ok(batches)
+        }
     }
 }
 
@@ -612,54 +1033,43 @@ impl ChunkContext {
         }
     }
 
-    /// Fetches and decodes chunk `index` (using `given` for chunk 0 when the statement
-    /// response already carried it).
-    async fn rows(&self, index: i64, given: Option<ResultData>) -> Result<(Vec<Row>, Option<i64>)> {
+    /// Fetches chunk `index` (using `given` when the statement response already carried it):
+    /// its inline rows or the bodies of its external links, and the next chunk index.
+    async fn fetch(&self, index: i64, given: Option<ResultData>) -> Result<(Fetched, Option<i64>)> {
         let data = match given {
-            Some(d) if d.chunk_index.is_none_or(|i| i == index) => d,
-            _ => self.api.get_chunk(&self.statement_id, index).await?,
+            Some(d) => d,
+            None => self.api.get_chunk(&self.statement_id, index).await?,
         };
         let mut next = data.next_chunk_index;
         if let Some(array) = data.data_array {
-            let rows =
-                decode::text_rows(array, &self.columns).map_err(|m| self.decode_error(index, m))?;
-            return Ok((rows, next));
+            return Ok((Fetched::Inline(array), next));
         }
-        let mut rows = Vec::new();
+        let mut bodies = Vec::with_capacity(1);
         for link in data
             .external_links
             .into_iter()
             .filter(|l| l.chunk_index.is_none_or(|i| i == index))
         {
             next = next.or(link.next_chunk_index);
-            let body = self.download(index, link).await?;
-            let mut decoded = match &self.format {
-                ResultFormat::Csv => decode::csv_rows(&body, &self.columns, index == 0),
-                ResultFormat::ArrowStream => self.arrow(&body),
-                _ => decode::json_array_rows(&body, &self.columns),
-            }
-            .map_err(|m| self.decode_error(index, m))?;
-            if rows.is_empty() {
-                rows = decoded;
-            } else {
-                rows.append(&mut decoded);
-            }
+            bodies.push(self.download(index, link).await?);
         }
-        Ok((rows, next.filter(|&n| n > index)))
+        Ok((Fetched::Bodies(bodies), next))
     }
 
     #[cfg(feature = "arrow")]
-    fn arrow(&self, body: &[u8]) -> std::result::Result<Vec<Row>, String> {
+    fn arrow(&self, body: &[u8], index: i64) -> Result<Vec<Row>> {
         decode::arrow_rows(body, &self.columns)
+            .map_err(|e| self.decode_error(index, e.message().to_owned()))
     }
 
     #[cfg(not(feature = "arrow"))]
-    fn arrow(&self, _body: &[u8]) -> std::result::Result<Vec<Row>, String> {
-        Err(
+    fn arrow(&self, _body: &[u8], index: i64) -> Result<Vec<Row>> {
+        Err(self.decode_error(
+            index,
             "ARROW_STREAM results need the `arrow` cargo feature of databricks-client; \
              enable it or request JSON_ARRAY"
                 .to_owned(),
-        )
+        ))
     }
 
     /// Downloads one external link without workspace credentials, refreshing it (by fetching

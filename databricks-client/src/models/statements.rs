@@ -9,9 +9,7 @@ use serde_json::{Map, Value};
 
 use super::open_enum::open_enum;
 
-// Wired into the statement result stream in `api/statements.rs`.
-#[allow(dead_code, unused_imports)]
-pub(crate) mod decode;
+pub mod decode;
 
 /// Accepts an integer sent as a JSON number or as a string (int64 fields of some APIs).
 pub(crate) fn opt_lenient_i64<'de, D: Deserializer<'de>>(de: D) -> Result<Option<i64>, D::Error> {
@@ -139,6 +137,16 @@ open_enum! {
         Null = "NULL",
         /// A user-defined type.
         UserDefinedType = "USER_DEFINED_TYPE",
+    }
+}
+
+impl ColumnTypeName {
+    /// `true` for the types decoded as [`SqlValue::String`] (the text is kept as is).
+    pub(crate) fn is_string_like(&self) -> bool {
+        matches!(
+            self,
+            Self::String | Self::Char | Self::Varchar | Self::UserDefinedType | Self::Other(_)
+        )
     }
 }
 

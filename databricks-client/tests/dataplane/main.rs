@@ -4,6 +4,7 @@
 mod catalog;
 mod genie;
 mod serving;
+mod statement_stream;
 mod statements;
 mod vector_search;
 mod warehouses;
