@@ -25,7 +25,6 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use databricks_client::{Config, WorkspaceClient};
-use secrecy::ExposeSecret;
 use datasource_model::{DatabricksConfig, DatabricksSource, DynDataSource};
 use mcp_tools::rmcp_adapter::McpServer;
 use mcp_tools::{
@@ -34,6 +33,7 @@ use mcp_tools::{
     ResourceSet, ResultLimits, WORKSPACE_TOOLSET, WaitPolicy, WorkspaceResources,
     WorkspaceResourcesOptions, WorkspaceToolset, WorkspaceToolsetOptions, analysis_prompts,
 };
+use secrecy::ExposeSecret;
 
 #[path = "common/serve.rs"]
 mod serve;
