@@ -30,6 +30,9 @@
 //! mounted and named by `GOOGLE_APPLICATION_CREDENTIALS`.
 
 mod children;
+#[cfg(feature = "controller")]
+#[cfg_attr(docsrs, doc(cfg(feature = "controller")))]
+pub mod controller;
 mod crd;
 mod provider;
 mod reconcile;
@@ -51,6 +54,6 @@ pub use types::{
     API_VERSION, AvailableModel, BigQuerySpec, Condition, ConditionStatus, DataSourceResource,
     DataSourceSpec, DataSourceStatus, DatabricksSpec, GROUP, GeneratedToolServer, KIND, LocalSpec,
     LocalTable, ObjectMeta, Provider, SecretKeyRef, SemanticModelRef, SnowflakeSpec,
-    ToolServerKind, ToolServerOptions, Transport, VERSION,
+    ToolServerKind, ToolServerOptions, Transport, VERSION, parse_duration,
 };
 pub use validate::{DEFAULT_IMAGE, SpecError, validate_spec};
