@@ -12,8 +12,9 @@
 //! - the generated tool-server manifests ([`tool_server_manifests`]) and the Agent `tools`
 //!   entry that references them ([`agent_tool_entry`]).
 //!
-//! No Kubernetes client crate is involved: manifests are `serde_json::Value`s a controller (or
-//! `kubectl apply`) can send as they are.
+//! These pieces use no Kubernetes client crate: manifests are `serde_json::Value`s a controller
+//! (or `kubectl apply`) can send as they are. The controller itself, on kube-rs, is
+//! `controller` (feature `controller`).
 //!
 //! # Generated tool servers
 //!
