@@ -55,6 +55,10 @@ struct Args {
     /// `~/.databrickscfg` profile for host and credentials.
     #[arg(long, env = "DATABRICKS_CONFIG_PROFILE")]
     profile: Option<String>,
+    /// Read the token from this environment variable instead of DATABRICKS_TOKEN (the
+    /// DataSource controller passes the Secret key kmcp exposes, e.g. `--token-env=token`).
+    #[arg(long, value_name = "VAR")]
+    token_env: Option<String>,
     /// Toolsets to serve (comma-separated): datasource, workspace, bundle, platform, or all.
     #[arg(long, value_delimiter = ',', default_value = "workspace")]
     toolsets: Vec<String>,
@@ -135,6 +139,19 @@ async fn main() -> Result<()> {
     if let Some(profile) = &args.profile {
         config = config.profile(profile.clone());
     }
+    let token_from_env = match &args.token_env {
+        // The value never enters the error: only the variable's name does.
+        Some(var) => Some(std::env::var(var).map_err(|_| {
+            anyhow::anyhow!(
+                "--token-env={var}: the environment variable {var} is not set (or not UTF-8); \
+                 map the credential Secret's key onto it"
+            )
+        })?),
+        None => None,
+    };
+    if let Some(token) = &token_from_env {
+        config = config.token(token.clone());
+    }
     let config: Config = config.build().context(
         "configuring Databricks (set DATABRICKS_HOST and DATABRICKS_TOKEN, or pass --profile)",
     )?;
@@ -155,10 +172,24 @@ async fn main() -> Result<()> {
     for name in &toolsets {
         builder = match *name {
             DATASOURCE_TOOLSET => {
-                let (Some(catalog), Some(warehouse)) = (&args.catalog, &args.warehouse_id) else {
+                let Some(catalog) = &args.catalog else {
                     bail!(
-                        "the datasource toolset needs --catalog and --warehouse-id; pass them or leave `datasource` out of --toolsets"
+                        "the datasource toolset needs --catalog; pass it or leave `datasource` out of --toolsets"
                     );
+                };
+                // Without --warehouse-id, use a warehouse this identity can run (running or
+                // serverless first), as the DataSource controller does.
+                let warehouse = match &args.warehouse_id {
+                    Some(id) => id.clone(),
+                    None => match datasource_model::discover_warehouse(&client).await? {
+                        Some(w) => {
+                            tracing::info!(warehouse = %w.id, name = %w.name, "discovered a SQL warehouse");
+                            w.id
+                        }
+                        None => bail!(
+                            "no usable SQL warehouse is visible to this identity: create one, or pass --warehouse-id"
+                        ),
+                    },
                 };
                 let mut databricks = DatabricksConfig::new(warehouse.clone(), catalog.clone());
                 if let Some(schema) = &args.schema {

@@ -74,7 +74,7 @@ pub use config::{
     TableFormat,
 };
 #[cfg(feature = "databricks")]
-pub use databricks::DatabricksSource;
+pub use databricks::{DatabricksSource, discover_warehouse};
 pub use error::{BoxError, Error, Result};
 #[cfg(feature = "local")]
 pub use local::{LocalSource, LocalSourceBuilder};

@@ -134,6 +134,51 @@ fn cell(v: &SqlValue) -> Value {
     }
 }
 
+/// Picks a SQL warehouse the client's identity can use, for a spec that names none.
+///
+/// Lists the warehouses visible to the identity and prefers, in order: a running warehouse, a
+/// serverless one (it starts in seconds), a starting one, a stopped one (statements start
+/// it). Warehouses being deleted are never picked; ties go to the first listed. `Ok(None)`
+/// when the identity sees no usable warehouse.
+///
+/// ```no_run
+/// # async fn demo(client: databricks_client::WorkspaceClient) -> datasource_model::Result<()> {
+/// if let Some(w) = datasource_model::discover_warehouse(&client).await? {
+///     println!("using warehouse {} ({})", w.name, w.id);
+/// }
+/// # Ok(()) }
+/// ```
+pub async fn discover_warehouse(
+    client: &WorkspaceClient,
+) -> Result<Option<databricks_client::models::WarehouseInfo>> {
+    let warehouses: Vec<databricks_client::models::WarehouseInfo> = client
+        .warehouses()
+        .list()
+        .try_collect()
+        .await
+        .map_err(map_err)?;
+    Ok(warehouses
+        .into_iter()
+        .filter_map(|w| warehouse_rank(&w).map(|rank| (rank, w)))
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, w)| w))
+}
+
+/// Lower is better; `None` for a warehouse that cannot run statements.
+fn warehouse_rank(w: &databricks_client::models::WarehouseInfo) -> Option<u8> {
+    use databricks_client::models::WarehouseState as S;
+    let serverless = w.enable_serverless_compute == Some(true);
+    match &w.state {
+        Some(S::Running) => Some(0),
+        Some(S::Deleting | S::Deleted) => None,
+        _ if w.id.is_empty() => None,
+        _ if serverless => Some(1),
+        Some(S::Starting) => Some(2),
+        Some(S::Stopped) => Some(3),
+        _ => Some(4),
+    }
+}
+
 impl DatabricksSource {
     /// A source over an existing client.
     pub fn new(client: WorkspaceClient, config: &DatabricksConfig, max_rows: Option<u64>) -> Self {

@@ -168,6 +168,9 @@ impl<'a> Valid<'a> {
                 if let Some(id) = genie_space_id {
                     args.push(format!("--genie-space={id}"));
                 }
+                if let Some(var) = self.token_env_flag() {
+                    args.push(format!("--token-env={var}"));
+                }
                 DATABRICKS_SERVER
             }
             _ => {
@@ -496,6 +499,21 @@ impl<'a> Valid<'a> {
         }
     }
 
+    /// The variable `databricks-mcp-server --token-env` must read: kmcp's MCPServer exposes
+    /// every key of the Secret as a variable of the same name, so a key other than
+    /// `DATABRICKS_TOKEN` (the proposal's `token`) lands under its own name. `None` when the
+    /// default variable already holds the token (the other kinds map the key onto it).
+    pub(crate) fn token_env_flag(&self) -> Option<&'a str> {
+        if self.kind != ToolServerKind::McpServer {
+            return None;
+        }
+        let Conn::Databricks { credentials, .. } = &self.conn else {
+            return None;
+        };
+        let key = credentials.key.as_deref()?;
+        (key != "DATABRICKS_TOKEN").then_some(key)
+    }
+
     /// When kmcp cannot map a single Secret key to the variable the server reads, the reason
     /// and message of a `CredentialsMapped=False` condition.
     pub(crate) fn credentials_problem(&self) -> Option<String> {
@@ -506,6 +524,10 @@ impl<'a> Valid<'a> {
             return None;
         };
         let key = secret.key.as_deref()?;
+        if self.token_env_flag().is_some() {
+            // databricks-mcp-server reads the key's variable (`--token-env`).
+            return None;
+        }
         (key != env).then(|| {
             format!(
                 "kmcp's MCPServer exposes every key of Secret {} as an environment variable of \

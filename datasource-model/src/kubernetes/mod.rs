@@ -12,8 +12,9 @@
 //! - the generated tool-server manifests ([`tool_server_manifests`]) and the Agent `tools`
 //!   entry that references them ([`agent_tool_entry`]).
 //!
-//! No Kubernetes client crate is involved: manifests are `serde_json::Value`s a controller (or
-//! `kubectl apply`) can send as they are.
+//! These pieces use no Kubernetes client crate: manifests are `serde_json::Value`s a controller
+//! (or `kubectl apply`) can send as they are. The controller itself, on kube-rs, is
+//! `controller` (feature `controller`).
 //!
 //! # Generated tool servers
 //!
@@ -30,6 +31,9 @@
 //! mounted and named by `GOOGLE_APPLICATION_CREDENTIALS`.
 
 mod children;
+#[cfg(feature = "controller")]
+#[cfg_attr(docsrs, doc(cfg(feature = "controller")))]
+pub mod controller;
 mod crd;
 mod provider;
 mod reconcile;
@@ -51,6 +55,6 @@ pub use types::{
     API_VERSION, AvailableModel, BigQuerySpec, Condition, ConditionStatus, DataSourceResource,
     DataSourceSpec, DataSourceStatus, DatabricksSpec, GROUP, GeneratedToolServer, KIND, LocalSpec,
     LocalTable, ObjectMeta, Provider, SecretKeyRef, SemanticModelRef, SnowflakeSpec,
-    ToolServerKind, ToolServerOptions, Transport, VERSION,
+    ToolServerKind, ToolServerOptions, Transport, VERSION, parse_duration,
 };
 pub use validate::{DEFAULT_IMAGE, SpecError, validate_spec};

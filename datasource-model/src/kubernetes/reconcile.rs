@@ -32,6 +32,10 @@ pub enum FailureKind {
     Unavailable,
     /// Anything else (bad configuration, unexpected answer).
     Other,
+    /// The Secret named in `credentialsSecretRef` does not exist.
+    SecretNotFound,
+    /// The Secret exists but lacks the key named in `credentialsSecretRef`.
+    SecretKeyNotFound,
 }
 
 impl FailureKind {
@@ -42,6 +46,8 @@ impl FailureKind {
             Self::PermissionDenied => "PermissionDenied",
             Self::Unavailable => "ProviderUnavailable",
             Self::Other => "ConnectionFailed",
+            Self::SecretNotFound => "SecretNotFound",
+            Self::SecretKeyNotFound => "SecretKeyNotFound",
         }
     }
 }
@@ -132,6 +138,7 @@ pub fn reconcile_discovered(
         available_models: previous.available_models.clone(),
         generated_tool_server: previous.generated_tool_server.clone(),
         observed_generation: generation,
+        warehouse_id: previous.warehouse_id.clone(),
     };
     let keep_note = match &previous.generated_tool_server {
         Some(ts) => format!(

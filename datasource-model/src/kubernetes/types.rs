@@ -512,6 +512,10 @@ pub struct DataSourceSpec {
     /// Options for the generated tool server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_server: Option<ToolServerOptions>,
+    /// How often the controller re-checks the connection and re-discovers the models, as a
+    /// duration such as `10m`, `1h30m` or `45s` (default `10m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_interval: Option<String>,
 }
 
 impl DataSourceSpec {
@@ -564,6 +568,50 @@ impl DataSourceSpec {
         self.tool_server = Some(options);
         self
     }
+
+    /// Sets the refresh interval (`10m`, `1h`, `45s`, …).
+    #[must_use]
+    pub fn with_refresh_interval(mut self, interval: impl Into<String>) -> Self {
+        self.refresh_interval = Some(interval.into());
+        self
+    }
+}
+
+/// Parses a duration written as in Kubernetes (`10m`, `1h30m`, `45s`, `2h`): one or more
+/// `<integer><unit>` pairs with units `h`, `m` and `s`. `None` for anything else (including
+/// `0s`).
+///
+/// ```
+/// use std::time::Duration;
+/// use datasource_model::kubernetes::parse_duration;
+/// assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+/// assert_eq!(parse_duration("ten minutes"), None);
+/// ```
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    if text.is_empty() {
+        return None;
+    }
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit: u64 = match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        let n: u64 = digits.parse().ok()?;
+        digits.clear();
+        total = total.checked_add(n.checked_mul(unit)?)?;
+    }
+    if !digits.is_empty() || total == 0 {
+        return None;
+    }
+    Some(std::time::Duration::from_secs(total))
 }
 
 /// `True`, `False` or `Unknown`, as in Kubernetes conditions.
@@ -700,6 +748,10 @@ pub struct DataSourceStatus {
     /// `metadata.generation` last reconciled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
+    /// The SQL warehouse the tool server uses: `spec.databricks.warehouseId`, or the one the
+    /// controller discovered when the spec names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warehouse_id: Option<String>,
 }
 
 impl DataSourceStatus {

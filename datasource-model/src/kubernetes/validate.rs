@@ -407,6 +407,14 @@ pub(crate) fn validate(ds: &DataSourceResource) -> Result<Valid<'_>, SpecError> 
             ));
         }
     }
+    if let Some(interval) = &spec.refresh_interval
+        && super::types::parse_duration(interval).is_none()
+    {
+        return Err(SpecError::new(
+            "spec.refreshInterval",
+            format!("{interval:?} is not a duration; write it like 10m, 1h30m or 45s"),
+        ));
+    }
     let image = match tool_server.and_then(|t| t.image.as_deref()) {
         None => DEFAULT_IMAGE,
         Some(image) if !image.is_empty() && !image.contains(char::is_whitespace) => image,

@@ -1,6 +1,8 @@
 //! Tests of the Kubernetes `DataSource` resource: CRD, generated manifests (snapshots and
 //! validation against the real kagent CRDs from `KAGENT_CRD_DIR`) and every reconcile branch.
 
+#[cfg(all(feature = "controller", feature = "local"))]
+mod controller;
 mod crd;
 mod fixtures;
 mod kagent_schema;

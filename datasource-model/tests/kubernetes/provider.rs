@@ -47,7 +47,7 @@ spec:
 
 /// What the double does on the next call.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Mode {
+pub(crate) enum Mode {
     Healthy,
     BadToken,
     Down,
@@ -55,20 +55,20 @@ enum Mode {
 
 /// A provider that answers like a remote one: healthy, rejecting the token, or unreachable.
 #[derive(Debug)]
-struct FlakySource {
+pub(crate) struct FlakySource {
     mode: Mutex<Mode>,
     calls: Mutex<Vec<String>>,
 }
 
 impl FlakySource {
-    fn new(mode: Mode) -> Arc<Self> {
+    pub(crate) fn new(mode: Mode) -> Arc<Self> {
         Arc::new(Self {
             mode: Mutex::new(mode),
             calls: Mutex::new(Vec::new()),
         })
     }
 
-    fn set(&self, mode: Mode) {
+    pub(crate) fn set(&self, mode: Mode) {
         *self.mode.lock().expect("lock") = mode;
     }
 

@@ -76,18 +76,18 @@ fn proposal_example_reconciles_to_ready() {
     let ds = parse(PROPOSAL_EXAMPLE);
     let out = reconcile_discovered(&ds, Ok(sales_models()), t(0));
     assert!(out.status.is_ready(), "{:#?}", out.status);
-    // Its Secret key `token` is not the variable the server reads: flagged, not fatal.
+    // kmcp exposes its Secret key `token` as the variable `token`; the server is told to read
+    // it there (`--token-env=token`), so the credential is mapped.
     let creds = cond(&out.status, "CredentialsMapped");
-    assert_eq!(creds.status, ConditionStatus::False);
+    assert_eq!(creds.status, ConditionStatus::True, "{creds:#?}");
+    let Children::Apply(children) = &out.children else {
+        panic!("expected children to apply");
+    };
+    let args = &children[0]["spec"]["deployment"]["args"];
     assert!(
-        creds.message.contains("DATABRICKS_TOKEN"),
-        "{}",
-        creds.message
-    );
-    assert!(
-        creds.message.contains("RemoteMCPServer"),
-        "{}",
-        creds.message
+        args.as_array()
+            .is_some_and(|a| a.iter().any(|x| x == "--token-env=token")),
+        "{args}"
     );
 }
 
