@@ -30,6 +30,7 @@
 //! ```
 
 mod cli;
+mod confined;
 mod error;
 mod files;
 mod generate;
@@ -43,6 +44,7 @@ mod workspace;
 mod yaml;
 
 pub use cli::{BundleCli, BundleCommand, OutputLine};
+pub use confined::{ConfinedRoot, PathError, check_relative};
 pub use error::{Error, Result};
 pub use files::FileTree;
 pub use generate::{
