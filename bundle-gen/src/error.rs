@@ -34,6 +34,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A local path was refused or a confined read/write failed.
+    #[error(transparent)]
+    Path(#[from] crate::confined::PathError),
     /// A workspace API call failed.
     #[error(transparent)]
     Client(#[from] databricks_client::Error),

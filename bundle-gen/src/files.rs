@@ -121,16 +121,11 @@ impl FileTree {
         out
     }
 
-    /// Writes every file below `dir`, creating folders.
+    /// Writes every file below `dir` (created when missing), replacing existing files, through
+    /// a [`ConfinedRoot`](crate::ConfinedRoot): a path that would leave `dir` (`..`, absolute)
+    /// or pass through a symbolic link is refused before anything is written.
     pub fn write_to(&self, dir: impl AsRef<Path>) -> std::io::Result<()> {
-        let dir = dir.as_ref();
-        for (path, content) in &self.files {
-            let target = dir.join(path);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(target, content)?;
-        }
+        crate::ConfinedRoot::create(dir)?.write_tree(self, true)?;
         Ok(())
     }
 

@@ -22,6 +22,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod cli;
+mod confined;
 mod error;
 mod files;
 mod generate;
@@ -35,6 +36,7 @@ mod workspace;
 mod yaml;
 
 pub use cli::{BundleCli, BundleCommand, OutputLine};
+pub use confined::{ConfinedRoot, PathError, check_relative};
 pub use error::{Error, Result};
 pub use files::FileTree;
 pub use generate::{

@@ -12,6 +12,7 @@ use databricks_client::pagination::merge_array_pages;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::confined::ConfinedRoot;
 use crate::error::{Error, Result};
 use crate::files::FileTree;
 use crate::generate::{
@@ -238,13 +239,6 @@ struct SyncState {
     modified: BTreeMap<String, i64>,
 }
 
-fn io_err(path: &Path, e: std::io::Error) -> Error {
-    Error::Io {
-        path: path.display().to_string(),
-        source: e,
-    }
-}
-
 /// Syncs a workspace folder into a local folder: recursive export (notebooks as SOURCE with a
 /// language extension, files as-is), layout preserved. Objects whose `modified_at` matches the
 /// last sync (recorded in [`SYNC_STATE_FILE`]) and whose local file still exists are skipped
@@ -255,10 +249,12 @@ pub async fn sync_to_local(
     local_dir: &Path,
 ) -> Result<SyncReport> {
     let root = workspace_dir.trim_end_matches('/');
-    let state_path = local_dir.join(SYNC_STATE_FILE);
-    let mut state: SyncState = match std::fs::read_to_string(&state_path) {
-        Ok(t) => serde_json::from_str(&t).unwrap_or_default(),
-        Err(_) => SyncState::default(),
+    // Every local read and write below goes through the confined root: a workspace path that
+    // would leave `local_dir`, or a symbolic link inside it, is refused and never followed.
+    let local = ConfinedRoot::create(local_dir)?;
+    let mut state: SyncState = match local.read(SYNC_STATE_FILE)? {
+        Some(t) => serde_json::from_slice(&t).unwrap_or_default(),
+        None => SyncState::default(),
     };
     let mut report = SyncReport::default();
     for o in list_recursive(client, root).await? {
@@ -274,31 +270,27 @@ pub async fn sync_to_local(
         } else {
             (rel, ExportFormat::Auto)
         };
-        let local_path = local_dir.join(&local_rel);
+        crate::check_relative(&local_rel)?;
+        let existing = local.read(&local_rel)?;
         if let (Some(m), Some(prev)) = (o.modified_at, state.modified.get(&local_rel))
             && m == *prev
-            && local_path.is_file()
+            && existing.is_some()
         {
             report.unchanged.push(local_rel);
             continue;
         }
         let bytes = export(client, &o.path, format).await?;
-        let same = std::fs::read(&local_path).is_ok_and(|existing| existing == bytes);
-        if same {
+        if existing.as_deref() == Some(bytes.as_slice()) {
             report.unchanged.push(local_rel.clone());
         } else {
-            if let Some(parent) = local_path.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
-            }
-            std::fs::write(&local_path, &bytes).map_err(|e| io_err(&local_path, e))?;
+            local.write(&local_rel, &bytes, true)?;
             report.written.push(local_rel.clone());
         }
         if let Some(m) = o.modified_at {
             state.modified.insert(local_rel, m);
         }
     }
-    std::fs::create_dir_all(local_dir).map_err(|e| io_err(local_dir, e))?;
     let text = serde_json::to_string_pretty(&state).map_err(|e| Error::Render(e.to_string()))?;
-    std::fs::write(&state_path, text).map_err(|e| io_err(&state_path, e))?;
+    local.write(SYNC_STATE_FILE, text.as_bytes(), true)?;
     Ok(report)
 }

@@ -255,14 +255,17 @@ async fn mount_folder(server: &MockServer, export_calls: u64) {
             "{\"a\": 1}\n",
         ),
     ] {
-        Mock::given(method("GET"))
+        let mock = Mock::given(method("GET"))
             .and(path("/api/2.0/workspace/export"))
             .and(query_param("path", p))
             .and(query_param("format", format))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"content": b64(text)})))
-            .expect(export_calls)
-            .mount(server)
-            .await;
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"content": b64(text)})));
+        // u64::MAX: any number of exports (a sync that stops early).
+        if export_calls == u64::MAX {
+            mock.mount(server).await;
+        } else {
+            mock.expect(export_calls).mount(server).await;
+        }
     }
     catch_all(server).await;
 }
@@ -313,4 +316,84 @@ async fn generate_from_workspace_folder() {
     );
     assert!(out.files.contains("src/lib/helpers.sql") && out.files.contains("src/lib/config.json"));
     assert!(out.validate().is_empty(), "{:#?}", out.validate());
+}
+
+/// A symbolic link inside the sync target (to a file or a directory outside) is never followed,
+/// whatever its place in the layout; nothing outside changes.
+#[tokio::test]
+async fn sync_refuses_symlinks_inside_the_target() {
+    for (link, points_to_dir) in [
+        ("main.py", false),
+        ("lib", true),
+        ("lib/helpers.sql", false),
+        (SYNC_STATE_FILE, false),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("root");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(root.join("lib")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("victim"), "original").unwrap();
+        if points_to_dir {
+            std::fs::remove_dir(root.join("lib")).unwrap();
+            std::os::unix::fs::symlink(&outside, root.join(link)).unwrap();
+        } else {
+            std::os::unix::fs::symlink(outside.join("victim"), root.join(link)).unwrap();
+        }
+        let (server, client) = server().await;
+        mount_folder(&server, u64::MAX).await;
+        let err = sync_to_local(&client, "/Workspace/Shared/proj", &root)
+            .await
+            .expect_err(link);
+        assert!(
+            matches!(err, bundle_gen::Error::Path(ref e) if e.is_refused()),
+            "{link}: {err}"
+        );
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(outside.join("victim")).unwrap(),
+            "original"
+        );
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1, "{link}");
+    }
+}
+
+/// Resource keys become file names: anything but letters, digits, `_` and `-` is refused.
+#[tokio::test]
+async fn generate_from_job_refuses_keys_that_are_paths() {
+    let (server, client) = server().await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.2/jobs/get"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "job_id": 7, "settings": {"name": "nightly", "tasks": []}
+        })))
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    for key in [
+        "../../../outside/pwned",
+        "a/b",
+        "/abs",
+        "..",
+        "",
+        "a\0b",
+        "a b",
+        "ok\\..",
+    ] {
+        let err = generate_from_job(&client, 7, JobImportOptions::new().with_key(key))
+            .await
+            .expect_err(key);
+        assert!(
+            matches!(err, bundle_gen::Error::InvalidInput(ref m) if m.contains("letters, digits")),
+            "{key:?}: {err}"
+        );
+    }
+    let ok = generate_from_job(
+        &client,
+        7,
+        JobImportOptions::new().with_key("nightly-etl_2"),
+    )
+    .await
+    .expect("a plain key");
+    assert!(ok.files.contains("resources/nightly-etl_2.job.yml"));
 }

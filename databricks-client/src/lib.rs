@@ -44,6 +44,7 @@ mod client;
 mod config;
 mod error;
 pub mod pagination;
+pub mod sql_policy;
 pub mod wait;
 
 pub mod api;

@@ -7,12 +7,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bundle_gen::{
-    BundleCli, BundleCommand, Diagnostic, Error as BundleError, FileTree, GeneratedBundle,
-    JobImportOptions, NotebookFile, NotebookLanguage, NotebooksOptions, OutputLine, Validator,
+    BundleCli, BundleCommand, ConfinedRoot, Diagnostic, Error as BundleError, FileTree,
+    GeneratedBundle, JobImportOptions, NotebookFile, NotebookLanguage, NotebooksOptions,
+    OutputLine, Validator,
 };
 use databricks_client::WorkspaceClient;
 use databricks_client::models::workspace::ExportFormat;
@@ -420,66 +421,25 @@ struct SyncResult {
 // ---------------------------------------------------------------------------------------------
 // Paths.
 
-/// A caller's relative path without `.` components, refusing `..` and absolute paths.
-fn clean_relative(rel: &str) -> Result<PathBuf, String> {
-    let rel = rel.trim();
-    if rel.is_empty() {
-        return Err(
-            "the path is empty; pass a directory relative to the bundle root, e.g. `my_bundle`"
-                .into(),
-        );
-    }
-    let p = Path::new(rel);
-    let mut clean = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::Normal(s) => clean.push(s),
-            Component::CurDir => {}
-            Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
-                return Err(format!(
-                    "`{rel}` leaves the bundle root; pass a path relative to the root without `..` or a leading `/`"
-                ));
-            }
-        }
-    }
-    if clean.as_os_str().is_empty() {
-        return Err(format!(
-            "`{rel}` is the bundle root itself; pass a sub-directory such as `my_bundle`"
-        ));
-    }
-    Ok(clean)
+/// The toolset's root as a [`ConfinedRoot`]: every local read and write goes through it.
+fn confined(root: &Path) -> Result<ConfinedRoot, String> {
+    ConfinedRoot::open(root).map_err(|e| e.to_string())
 }
 
-/// Resolves a caller's relative path under `root`, refusing anything that leaves it.
+/// Resolves a caller's relative path under `root` through [`ConfinedRoot::resolve`]: `..`,
+/// absolute paths, NUL bytes and symbolic links on the path are refused.
 fn resolve(root: &Path, rel: &str) -> Result<PathBuf, String> {
-    let clean = clean_relative(rel)?;
-    let rel = rel.trim();
-    let root_real = root.canonicalize().map_err(|e| {
-        format!(
-            "the server's bundle root {} is not usable ({e}); the operator must create it",
-            root.display()
-        )
-    })?;
-    let full = root_real.join(&clean);
-    // The deepest existing ancestor decides where symlinks lead; the rest has no `..`.
-    let mut probe = full.clone();
-    loop {
-        if probe.symlink_metadata().is_ok() {
-            let real = probe
-                .canonicalize()
-                .map_err(|e| format!("`{rel}` cannot be resolved: {e}"))?;
-            if !real.starts_with(&root_real) {
-                return Err(format!(
-                    "`{rel}` leads outside the bundle root through a symbolic link; use a path inside the root"
-                ));
-            }
-            break;
-        }
-        if !probe.pop() {
-            break;
-        }
-    }
-    Ok(full)
+    confined(root)?
+        .resolve(rel.trim())
+        .map_err(|e| format!("{e} (paths are relative to the server's bundle root)"))
+}
+
+/// Writes `files` below `dir` (created when missing) without leaving the root or following links.
+fn write_confined(root: &Path, dir: &str, files: &FileTree, overwrite: bool) -> Result<(), String> {
+    confined(root)?
+        .create_subdir(dir.trim())
+        .and_then(|sub| sub.write_tree(files, overwrite))
+        .map_err(|e| e.to_string())
 }
 
 fn dir_has_files(dir: &Path) -> bool {
@@ -559,11 +519,13 @@ impl Shared {
         &self,
         tool: &str,
         dir: &str,
-        target: &Path,
         generated: &GeneratedBundle,
     ) -> Result<ToolOutput, ToolError> {
-        if let Err(e) = generated.files.write_to(target) {
-            return Ok(io_output(tool, &format!("writing {dir}"), &e));
+        // The directory-level overwrite check ran in `target_dir`; files inside are replaced.
+        if let Err(m) = write_confined(&self.opts.root, dir, &generated.files, true) {
+            return Ok(ToolOutput::error(format!(
+                "{tool} failed: writing {dir}: {m}"
+            )));
         }
         let diags = self.validator().validate(&generated.files);
         let valid = !diags.iter().any(Diagnostic::is_error);
@@ -592,7 +554,7 @@ impl Shared {
         )
     }
 
-    fn target_dir(&self, tool: &str, dir: &str, overwrite: bool) -> Result<PathBuf, ToolOutput> {
+    fn target_dir(&self, tool: &str, dir: &str, overwrite: bool) -> Result<(), ToolOutput> {
         let target =
             resolve(&self.opts.root, dir).map_err(|m| ToolOutput::error(format!("{tool}: {m}")))?;
         if !overwrite && dir_has_files(&target) {
@@ -600,7 +562,7 @@ impl Shared {
                 "{tool}: `{dir}` already holds files; pass `overwrite: true` to replace them, or choose another `dir`"
             )));
         }
-        Ok(target)
+        Ok(())
     }
 
     async fn analyze(&self, a: AnalyzeArgs) -> Result<ToolOutput, ToolError> {
@@ -655,10 +617,9 @@ impl Shared {
                 "`notebooks` is empty; pass at least one notebook",
             ));
         }
-        let target = match self.target_dir(TOOL, &a.dir, a.overwrite) {
-            Ok(t) => t,
-            Err(out) => return Ok(out),
-        };
+        if let Err(out) = self.target_dir(TOOL, &a.dir, a.overwrite) {
+            return Ok(out);
+        }
         let mut files = Vec::new();
         for n in a.notebooks {
             match (n.workspace_path, n.path, n.content) {
@@ -667,8 +628,8 @@ impl Shared {
                     Err(e) => return Ok(client_error_output(TOOL, &e)),
                 },
                 (None, Some(path), Some(content)) => {
-                    if let Err(m) = clean_relative(&path) {
-                        return Ok(ToolOutput::error(format!("{TOOL}: notebook {m}")));
+                    if let Err(e) = bundle_gen::check_relative(path.trim()) {
+                        return Ok(ToolOutput::error(format!("{TOOL}: notebook path: {e}")));
                     }
                     files.push(NotebookFile::new(path, content));
                 }
@@ -685,17 +646,16 @@ impl Shared {
             opts = opts.with_order(order);
         }
         match bundle_gen::bundle_from_notebooks(&files, &opts) {
-            Ok(g) => self.write_generated(TOOL, &a.dir, &target, &g),
+            Ok(g) => self.write_generated(TOOL, &a.dir, &g),
             Err(e) => Ok(bundle_error_output(TOOL, &e)),
         }
     }
 
     async fn generate_from_job(&self, a: FromJobArgs) -> Result<ToolOutput, ToolError> {
         const TOOL: &str = "generate_bundle_from_job";
-        let target = match self.target_dir(TOOL, &a.dir, a.overwrite) {
-            Ok(t) => t,
-            Err(out) => return Ok(out),
-        };
+        if let Err(out) = self.target_dir(TOOL, &a.dir, a.overwrite) {
+            return Ok(out);
+        }
         let mut opts = JobImportOptions::new();
         if let Some(n) = a.bundle_name {
             opts = opts.with_bundle_name(n);
@@ -704,7 +664,7 @@ impl Shared {
             opts = opts.with_key(k);
         }
         match bundle_gen::generate_from_job(&self.client, a.job_id, opts).await {
-            Ok(g) => self.write_generated(TOOL, &a.dir, &target, &g),
+            Ok(g) => self.write_generated(TOOL, &a.dir, &g),
             Err(e) => Ok(bundle_error_output(TOOL, &e)),
         }
     }
@@ -752,7 +712,7 @@ impl Shared {
 
     fn create_tests(&self, a: CreateTestsArgs) -> Result<ToolOutput, ToolError> {
         const TOOL: &str = "create_tests";
-        let (path, tree) = match self.read_tree(TOOL, &a.dir) {
+        let (_, tree) = match self.read_tree(TOOL, &a.dir) {
             Ok(t) => t,
             Err(out) => return Ok(out),
         };
@@ -811,8 +771,11 @@ impl Shared {
         };
         let mut written = scaffold.files.clone();
         written.extend(config);
-        if let Err(e) = written.write_to(&path) {
-            return Ok(io_output(TOOL, &format!("writing {}", a.dir), &e));
+        if let Err(m) = write_confined(&self.opts.root, &a.dir, &written, true) {
+            return Ok(ToolOutput::error(format!(
+                "{TOOL} failed: writing {}: {m}",
+                a.dir
+            )));
         }
         let mut after = tree;
         after.extend(written.clone());
@@ -1175,6 +1138,7 @@ mod tests {
         assert!(resolve(&dir, "a/../../b").is_err());
         assert!(resolve(&dir, "").is_err());
         assert!(resolve(&dir, ".").is_err());
+        assert!(resolve(&dir, "a\0b").is_err());
         assert!(resolve(&dir, "a/b").is_ok());
     }
 }

@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -29,9 +28,6 @@ use futures::{StreamExt, TryStreamExt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlparser::ast::visit_relations;
-use sqlparser::dialect::DatabricksDialect;
-use sqlparser::parser::Parser;
 
 use crate::{
     Column, DynTool, FnTool, MoreRows, ResultLimits, SqlPolicy, Step, TableResult, ToolAnnotations,
@@ -209,45 +205,6 @@ fn quote(id: &str) -> String {
 /// A single-quoted SQL string literal.
 fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-/// Table-valued functions that read files or streams and so could leave the tenant catalog.
-const FILE_READERS: &[&str] = &[
-    "read_files",
-    "cloud_files",
-    "read_kafka",
-    "read_kinesis",
-    "read_pubsub",
-    "read_pulsar",
-    "read_state_metadata",
-    "read_statestore",
-];
-
-/// The first relation of `sql` that is not inside `catalog`, if any.
-fn relation_outside(sql: &str, catalog: &str) -> Option<String> {
-    let statements = Parser::parse_sql(&DatabricksDialect, sql).ok()?;
-    let flow = visit_relations(&statements, |name| {
-        let parts: Vec<String> = name
-            .0
-            .iter()
-            .map(|p| p.as_ident().map(|i| i.value.clone()).unwrap_or_default())
-            .collect();
-        let outside = match parts.as_slice() {
-            [one] => FILE_READERS.contains(&one.to_ascii_lowercase().as_str()) || one.contains('/'),
-            [_, _] => parts.iter().any(|p| p.contains('/')),
-            [first, ..] => !first.eq_ignore_ascii_case(catalog),
-            [] => true,
-        };
-        if outside {
-            ControlFlow::Break(name.to_string())
-        } else {
-            ControlFlow::Continue(())
-        }
-    });
-    match flow {
-        ControlFlow::Break(n) => Some(n),
-        ControlFlow::Continue(()) => None,
-    }
 }
 
 /// A notebook name below the tenant folder: `/`-separated segments of `[A-Za-z0-9_-]`.
@@ -1026,12 +983,11 @@ impl Shared {
                 )
             }
             (None, Some(sql)) => {
-                if let Err(e) = check_sql(&sql, SqlPolicy::read_only()) {
-                    return Ok(ToolOutput::error(format!("{TOOL}: {e}")));
-                }
-                if let Some(other) = relation_outside(&sql, &catalog) {
+                // Read-only and tenant isolation, decided on the parsed statement.
+                let policy = SqlPolicy::read_only().with_tenant_catalog(&catalog);
+                if let Err(e) = check_sql(&sql, policy) {
                     return Ok(ToolOutput::error(format!(
-                        "{TOOL}: `{other}` is outside the tenant catalog {catalog}; query only tables of {catalog} (unqualified names resolve in {catalog}.{schema})"
+                        "{TOOL}: {e} (unqualified names resolve in {catalog}.{schema})"
                     )));
                 }
                 sql
@@ -1619,23 +1575,6 @@ mod tests {
         }
         assert_eq!(quote("a`b"), "`a``b`");
         assert_eq!(literal("it's"), "'it\\'s'");
-        assert_eq!(relation_outside("SELECT * FROM sales", "tenant_a"), None);
-        assert_eq!(
-            relation_outside("SELECT * FROM datasets.sales", "tenant_a"),
-            None
-        );
-        assert_eq!(
-            relation_outside("SELECT * FROM tenant_a.datasets.sales", "tenant_a"),
-            None
-        );
-        assert!(relation_outside("SELECT * FROM tenant_b.datasets.sales", "tenant_a").is_some());
-        assert!(
-            relation_outside(
-                "SELECT * FROM sales s JOIN tenant_b.d.x t ON s.id = t.id",
-                "tenant_a"
-            )
-            .is_some()
-        );
         assert!(check_notebook_name("t", "etl/daily").is_ok());
         assert!(check_notebook_name("t", "../x").is_err());
         assert!(check_notebook_name("t", "a//b").is_err());

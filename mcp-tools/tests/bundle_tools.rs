@@ -789,3 +789,99 @@ async fn validate_bundle_uses_the_official_schema_when_given() {
     assert_eq!(found["file"], "resources/demo.job.yml");
     assert!(found["line"].as_u64().unwrap() > 0);
 }
+
+/// Class 1 end to end: no tool that writes files can be steered outside the bundle root —
+/// neither by a resource key nor by a symbolic link inside the root (file or directory), with
+/// and without `overwrite`.
+#[cfg(unix)]
+#[tokio::test]
+async fn writing_tools_stay_inside_the_root() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.2/jobs/get"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "job_id": 42, "settings": {"name": "Nightly", "tasks": []}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/workspace/list"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"objects": [
+            {"path": "/Workspace/Shared/proj/main", "object_type": "NOTEBOOK", "language": "PYTHON", "modified_at": 1000, "object_id": 1},
+            {"path": "/Workspace/Shared/proj/sub/config.json", "object_type": "FILE", "modified_at": 3000, "object_id": 2},
+        ]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/workspace/export"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"content": b64("pwned")})))
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("victim"), "original").unwrap();
+    let reg = registry(&server, BundleToolsetOptions::new(&root), false);
+    let untouched = || {
+        assert_eq!(
+            std::fs::read_to_string(outside.join("victim")).unwrap(),
+            "original"
+        );
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1);
+        assert!(!tmp.path().join("pwned.job.yml").exists());
+    };
+    for key in [
+        "../../../outside/pwned",
+        "../pwned",
+        "a/../../pwned",
+        "/tmp/pwned",
+    ] {
+        for overwrite in [false, true] {
+            let out = call(
+                &reg,
+                "generate_bundle_from_job",
+                json!({"job_id": 42, "dir": "b", "key": key, "overwrite": overwrite}),
+            )
+            .await;
+            assert!(out.is_error, "{key}: {}", out.text);
+            untouched();
+        }
+    }
+    // Symbolic links inside the root: to a file, to a directory, at several depths.
+    let cases: [(&str, &Path); 4] = [
+        ("s1/main.py", &outside.join("victim")),
+        ("s2/sub", &outside),
+        ("s3", &outside),
+        ("s4/.bundle-gen-sync.json", &outside.join("victim")),
+    ];
+    for (link, target) in cases {
+        let link_path = root.join(link);
+        std::fs::create_dir_all(link_path.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, &link_path).unwrap();
+        let dir = link.split('/').next().unwrap();
+        for overwrite in [false, true] {
+            let out = call(
+                &reg,
+                "sync_workspace_to_local",
+                json!({"workspace_path": "/Workspace/Shared/proj", "dir": dir, "overwrite": overwrite}),
+            )
+            .await;
+            assert!(out.is_error, "{link}: {}", out.text);
+            untouched();
+            let out = call(
+                &reg,
+                "generate_bundle",
+                json!({"bundle_name": "x", "dir": format!("{dir}/gen"), "overwrite": overwrite,
+                       "notebooks": [{"path": "a.py", "content": ETL}]}),
+            )
+            .await;
+            if dir == "s3" {
+                assert!(out.is_error, "{link}: {}", out.text);
+            }
+            untouched();
+        }
+    }
+}

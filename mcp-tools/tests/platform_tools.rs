@@ -919,3 +919,35 @@ async fn read_only_registry_hides_write_tools() {
             .idempotent_hint
     );
 }
+
+/// Class 3 end to end: every way out of the tenant catalog is refused before any request.
+#[tokio::test]
+async fn query_dataset_tenant_isolation_holds() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    let reg = registry(&server, options(), true);
+    for sql in [
+        "SELECT * FROM IDENTIFIER('main.sales.orders')",
+        "SELECT * FROM IDENTIFIER('tenant_evil' || '.datasets.orders')",
+        "SELECT * FROM table_changes('main.sales.orders', 0)",
+        "SELECT main.default.f(1)",
+        "SHOW CREATE TABLE main.sales.orders",
+        "SHOW TABLES IN main.sales",
+        "SHOW CATALOGS",
+        "SELECT http_request(conn => 'slack_conn', method => 'POST', path => '/x')",
+        "SELECT system.ai.python_exec('1')",
+    ] {
+        let out = call(
+            &reg,
+            "query_dataset",
+            json!({"tenant_id": "acme", "sql": sql}),
+        )
+        .await;
+        assert!(out.is_error, "{sql}: {}", out.text);
+    }
+    assert!(
+        requests_to(&server, "POST", "/api/2.0/sql/statements")
+            .await
+            .is_empty()
+    );
+}

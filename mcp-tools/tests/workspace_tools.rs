@@ -1874,3 +1874,28 @@ async fn genie_ask_returns_ids_when_not_ready_and_needs_a_space() {
     assert_eq!(s["status"], "EXECUTING_QUERY");
     assert!(s["next"].as_str().unwrap().contains("message_id=msg-9"));
 }
+
+/// Class 2 end to end: a read-only server refuses side-effecting functions before any request.
+#[tokio::test]
+async fn read_only_sql_refuses_side_effecting_functions() {
+    let server = MockServer::start().await;
+    let reg = registry_with(&server, options().with_warehouse_id("wh-default"), false);
+    for sql in [
+        "SELECT http_request(conn => 'slack_conn', method => 'POST', path => '/api')",
+        "SELECT system.ai.python_exec('import os')",
+        "SELECT ai_query('endpoint', 'x')",
+        "SELECT * FROM t WHERE a IN (SELECT secret('s', 'k'))",
+        "SELECT some_function_added_next_year(1)",
+    ] {
+        let out = call(&reg, "execute_dbsql", json!({"sql": sql})).await;
+        assert!(out.is_error, "{sql}: {}", out.text);
+        assert!(out.text.contains("read-only"), "{sql}: {}", out.text);
+    }
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+}

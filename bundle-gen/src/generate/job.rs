@@ -186,6 +186,17 @@ impl JobImport {
             .unwrap_or("job")
             .to_string();
         let key = match &opts.key {
+            Some(k) if !is_resource_key(k) => {
+                return Err(Error::InvalidInput(format!(
+                    "resource key `{}` is not usable: a key is letters, digits, `_` and `-` \
+                     (it names resources/<key>.job.yml); pass e.g. `{}`",
+                    k.chars().take(80).collect::<String>(),
+                    match sanitize_key(k) {
+                        s if s.is_empty() => "my_job".to_string(),
+                        s => s,
+                    }
+                )));
+            }
             Some(k) => k.clone(),
             None => {
                 let k = sanitize_key(&name);
@@ -541,6 +552,14 @@ fn lift_ids(settings: &mut Map<String, Value>) -> BTreeMap<String, Variable> {
         *settings = m;
     }
     vars
+}
+
+/// True for a resource key the CLI accepts (and that is a safe file name).
+fn is_resource_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.len() <= 255
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 #[cfg(test)]
