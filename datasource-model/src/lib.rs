@@ -102,6 +102,9 @@ mod metric_view;
 mod model;
 mod query;
 mod result;
+#[cfg(feature = "snowflake")]
+mod snowflake;
+mod snowflake_config;
 
 pub use compile::{
     BigQueryDialect, CompareOp, CompileOptions, CompiledQuery, DatabricksDialect, Dialect,
@@ -129,6 +132,9 @@ pub use result::{
     Answer, Cell, Column, MAX_SAFE_INTEGER, QueryResult, QueryStats, StatementState,
     StatementStatus,
 };
+#[cfg(feature = "snowflake")]
+pub use snowflake::{JwtClaims, KeyPairSigner, SnowflakeError, SnowflakeSource, jwt_account};
+pub use snowflake_config::{SnowflakeAuth, SnowflakeConfig};
 
 /// A trait object for [`DataSource`]; hold it as `Arc<DynDataSource>`.
 pub type DynDataSource = dyn DataSource;
