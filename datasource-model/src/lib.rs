@@ -26,9 +26,9 @@
 //! |---|---|---|---|---|
 //! | `LocalSource` | `local` (default) | metric-view YAML files | DataFusion | not supported |
 //! | `DatabricksSource` | `databricks` (default) | UC metric views | Statement Execution | Genie |
+//! | `SnowflakeSource` | `snowflake` (default) | semantic views | SQL API v2, `SEMANTIC_VIEW(…)` | Cortex Analyst |
 //!
-//! Snowflake and BigQuery queries already compile ([`SnowflakeDialect`], [`BigQueryDialect`]);
-//! their providers come later.
+//! BigQuery queries already compile ([`BigQueryDialect`]); its provider comes later.
 //!
 //! # Features
 //!
@@ -36,6 +36,7 @@
 //! |---|---|---|
 //! | `local` | yes | the embedded local provider (DataFusion) and the sample dataset |
 //! | `databricks` | yes | the Databricks provider |
+//! | `snowflake` | yes | the Snowflake provider (key-pair JWT, OAuth, PAT) |
 //! | `conformance` | no | the conformance suite, module `conformance` (not API-stable) |
 //!
 //! # Numbers
