@@ -727,6 +727,8 @@ async fn canary_secrets_never_leak() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other test threads may have cached "no subscriber wants this" for our callsites.
+    tracing::callsite::rebuild_interest_cache();
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))
