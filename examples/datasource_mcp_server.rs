@@ -28,6 +28,11 @@ use rmcp::model::CallToolRequestParams;
 
 #[path = "common/serve.rs"]
 mod serve;
+/// The fake Snowflake account of datasource-model's Snowflake tests (wiremock responders).
+#[cfg(test)]
+#[allow(dead_code, unreachable_pub)]
+#[path = "../datasource-model/tests/snowflake/fake.rs"]
+mod snowflake_fake;
 use serde_json::{Value, json};
 
 /// Serve the DataSource tools over MCP.
@@ -231,4 +236,126 @@ async fn tour(registry: Registry) -> Result<()> {
     );
     client.cancel().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+
+    /// `datasource-mcp-server --config snowflake.yaml` serves the DataSource tools against a
+    /// mock Snowflake account (SQL API v2 and Cortex Analyst shapes).
+    #[tokio::test]
+    async fn serves_the_tools_from_a_snowflake_config() -> Result<()> {
+        let server = wiremock::MockServer::start().await;
+        snowflake_fake::FakeSnowflake::mount(&server).await;
+        let handle = snowflake_fake::HANDLE;
+        Mock::given(method("GET"))
+            .and(path(format!("/api/v2/statements/{handle}")))
+            .respond_with(ResponseTemplate::new(202).set_body_json(
+                json!({"code": "333334", "message": "Asynchronous execution in progress.", "statementHandle": handle}),
+            ))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(format!("/api/v2/statements/{handle}/cancel")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"message": "successfully canceled", "statementHandle": handle}),
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("snowflake.yaml");
+        std::fs::write(
+            &file,
+            format!(
+                "provider: snowflake\nsnowflake:\n  host: {}\n  warehouse: WH\n  database: SALES\n  schema: PUBLIC\n  auth: {{type: pat, token: test-token}}\n",
+                server.uri()
+            ),
+        )?;
+        let file_arg = file.to_string_lossy().into_owned();
+        let args = Args::try_parse_from(["datasource-mcp-server", "--config", file_arg.as_str()])?;
+        let config = DataSourceConfig::from_file(args.config.as_ref().context("config")?)?;
+        let source = config.build().await?;
+        let registry = build_registry(&args, source)?;
+        let mcp = McpServer::new(registry, "datasource-mcp-server", "test");
+        let (server_io, client_io) = tokio::io::duplex(1 << 20);
+        tokio::spawn(async move {
+            if let Ok(running) = mcp.serve(server_io).await {
+                let _ = running.waiting().await;
+            }
+        });
+        let client = ().serve(client_io).await?;
+        let names: Vec<String> = client
+            .list_all_tools()
+            .await?
+            .iter()
+            .map(|t| t.name.to_string())
+            .collect();
+        let six = [
+            "list_models",
+            "describe_model",
+            "query_model",
+            "execute_sql",
+            "get_statement",
+            "cancel_statement",
+        ];
+        for t in six {
+            assert!(names.iter().any(|n| n == t), "{t} missing from {names:?}");
+        }
+        let call = |name: &'static str, args: Value| {
+            let client = &client;
+            async move {
+                let params = match args {
+                    Value::Object(map) => CallToolRequestParams::new(name).with_arguments(map),
+                    _ => CallToolRequestParams::new(name),
+                };
+                let result = client.call_tool(params).await?;
+                let text: String = result
+                    .content
+                    .iter()
+                    .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+                    .collect();
+                anyhow::ensure!(result.is_error != Some(true), "{name} failed: {text}");
+                anyhow::Ok((result.structured_content.unwrap_or_default(), text))
+            }
+        };
+        let (models, _) = call("list_models", json!({})).await?;
+        assert_eq!(models["models"][0]["name"], "SALES.PUBLIC.REVENUE_METRICS");
+        let (described, _) = call(
+            "describe_model",
+            json!({"model_name": "SALES.PUBLIC.REVENUE_METRICS"}),
+        )
+        .await?;
+        assert!(
+            described.to_string().contains("total_revenue"),
+            "{described}"
+        );
+        let (_, text) = call(
+            "query_model",
+            json!({
+                "model_name": "SALES.PUBLIC.REVENUE_METRICS",
+                "metrics": ["total_revenue"],
+                "dimensions": ["region"],
+                "limit": 2
+            }),
+        )
+        .await?;
+        assert!(text.contains("EMEA") && text.contains("300.50"), "{text}");
+        let (_, text) = call(
+            "execute_sql",
+            json!({"sql": "SELECT REGION, COUNTRY FROM SALES.PUBLIC.CUSTOMERS ORDER BY CUSTOMER_ID"}),
+        )
+        .await?;
+        assert!(
+            text.contains("JP"),
+            "all three rows across two partitions: {text}"
+        );
+        let (_, text) = call("get_statement", json!({"statement_id": handle})).await?;
+        assert!(text.to_lowercase().contains("running"), "{text}");
+        call("cancel_statement", json!({"statement_id": handle})).await?;
+        Ok(())
+    }
 }

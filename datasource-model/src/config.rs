@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::{DynDataSource, Error, Provider, Result};
+use crate::{DynDataSource, Error, Provider, Result, SnowflakeConfig};
 
 /// Which provider to use, plus one settings block per provider.
 ///
@@ -58,6 +58,9 @@ pub struct DataSourceConfig {
     /// Settings for `provider: local`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local: Option<LocalConfig>,
+    /// Settings for `provider: snowflake`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snowflake: Option<SnowflakeConfig>,
 }
 
 /// Settings for the Databricks provider.
@@ -243,7 +246,14 @@ impl DataSourceConfig {
             max_rows: None,
             databricks: None,
             local: None,
+            snowflake: None,
         }
+    }
+
+    /// Set the Snowflake block.
+    pub fn with_snowflake(mut self, snowflake: SnowflakeConfig) -> Self {
+        self.snowflake = Some(snowflake);
+        self
     }
 
     /// The local sample.
@@ -319,6 +329,7 @@ impl DataSourceConfig {
     /// | `DATASOURCE_LOCAL_MODELS_DIR` | directory of model YAML files |
     /// | `DATABRICKS_HOST`, `DATABRICKS_TOKEN`, `DATABRICKS_CONFIG_PROFILE` | workspace and auth |
     /// | `DATABRICKS_WAREHOUSE_ID`, `DATABRICKS_CATALOG`, `DATABRICKS_SCHEMA`, `DATABRICKS_GENIE_SPACE_ID` | Databricks settings |
+    /// | `SNOWFLAKE_*` | Snowflake settings; see [`SnowflakeConfig::from_env_map`] |
     pub fn from_env_vars<I, K, V>(vars: I) -> Result<Self>
     where
         I: IntoIterator<Item = (K, V)>,
@@ -396,6 +407,9 @@ impl DataSourceConfig {
                 d.genie_space_id = get("DATABRICKS_GENIE_SPACE_ID");
                 config.databricks = Some(d);
             }
+            Provider::Snowflake => {
+                config.snowflake = Some(SnowflakeConfig::from_env_map(&vars)?);
+            }
             other => {
                 return Err(Error::invalid_config(format!(
                     "provider {other} cannot be configured from the environment yet"
@@ -435,6 +449,16 @@ impl DataSourceConfig {
                 let d = self.databricks.clone().unwrap_or_default();
                 Ok(Arc::new(crate::DatabricksSource::from_config(
                     &d,
+                    self.max_rows,
+                )?))
+            }
+            #[cfg(feature = "snowflake")]
+            Provider::Snowflake => {
+                let s = self.snowflake.clone().ok_or_else(|| {
+                    Error::invalid_config("provider `snowflake` needs a `snowflake` block")
+                })?;
+                Ok(Arc::new(crate::SnowflakeSource::from_config(
+                    &s,
                     self.max_rows,
                 )?))
             }
@@ -480,6 +504,15 @@ impl DataSourceConfig {
                 }
                 Ok(())
             }
+            Provider::Snowflake => self
+                .snowflake
+                .as_ref()
+                .ok_or_else(|| {
+                    Error::invalid_config(
+                        "provider `snowflake` needs a `snowflake` block with `account` (or `host`), `warehouse`, `database` and `auth`",
+                    )
+                })?
+                .validate(),
             other => Err(Error::invalid_config(format!(
                 "provider {other} is not available in this build"
             ))),

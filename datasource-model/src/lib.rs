@@ -35,9 +35,9 @@
 //! |---|---|---|---|---|
 //! | `LocalSource` | `local` (default) | metric-view YAML files | DataFusion | not supported |
 //! | `DatabricksSource` | `databricks` (default) | UC metric views | Statement Execution | Genie |
+//! | `SnowflakeSource` | `snowflake` (default) | semantic views | SQL API v2, `SEMANTIC_VIEW(…)` | Cortex Analyst |
 //!
-//! Snowflake and BigQuery queries already compile ([`SnowflakeDialect`], [`BigQueryDialect`]);
-//! their providers come later.
+//! BigQuery queries already compile ([`BigQueryDialect`]); its provider comes later.
 //!
 //! # Numbers
 //!
@@ -63,6 +63,9 @@ mod metric_view;
 mod model;
 mod query;
 mod result;
+#[cfg(feature = "snowflake")]
+mod snowflake;
+mod snowflake_config;
 
 pub use compile::{
     BigQueryDialect, CompareOp, CompileOptions, CompiledQuery, DatabricksDialect, Dialect,
@@ -90,6 +93,9 @@ pub use result::{
     Answer, Cell, Column, MAX_SAFE_INTEGER, QueryResult, QueryStats, StatementState,
     StatementStatus,
 };
+#[cfg(feature = "snowflake")]
+pub use snowflake::{JwtClaims, KeyPairSigner, SnowflakeError, SnowflakeSource, jwt_account};
+pub use snowflake_config::{SnowflakeAuth, SnowflakeConfig};
 
 /// A trait object for [`DataSource`]; hold it as `Arc<DynDataSource>`.
 pub type DynDataSource = dyn DataSource;

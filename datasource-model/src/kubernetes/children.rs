@@ -43,6 +43,8 @@ const CREDENTIALS_DIR: &str = "/var/run/secrets/datasource";
 const BIGQUERY_DEFAULT_KEY: &str = "key.json";
 /// File name of the provider config inside its ConfigMap.
 const CONFIG_FILE: &str = "datasource.yaml";
+/// Environment variable carrying the Snowflake token into the server.
+const SNOWFLAKE_TOKEN_ENV: &str = "SNOWFLAKE_TOKEN";
 /// Default data folder of the local provider.
 const LOCAL_DEFAULT_PATH: &str = "/data";
 
@@ -108,7 +110,7 @@ impl<'a> Valid<'a> {
             },
             Conn::Snowflake { credentials, .. } => Credential::Env {
                 secret: credentials,
-                env: "SNOWFLAKE_TOKEN",
+                env: SNOWFLAKE_TOKEN_ENV,
             },
             Conn::BigQuery { credentials, .. } => Credential::File {
                 secret: credentials,
@@ -231,6 +233,12 @@ impl<'a> Valid<'a> {
                         block.insert(k.into(), json!(v));
                     }
                 }
+                // The Secret's token reaches the server as SNOWFLAKE_TOKEN (see `credential`);
+                // the loader reads it as a programmatic access token.
+                block.insert(
+                    "auth".into(),
+                    json!({ "type": "pat", "token_env": SNOWFLAKE_TOKEN_ENV }),
+                );
             }
             Conn::BigQuery { spec, .. } => {
                 for (k, v) in [

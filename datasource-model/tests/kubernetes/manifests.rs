@@ -248,3 +248,51 @@ fn kagent_validation_catches_mistakes() {
     bad["spec"]["protocol"] = json!("HTTP");
     assert!(!errors(&schema, &bad).is_empty(), "bad protocol accepted");
 }
+
+/// The generated Snowflake ConfigMap is accepted by the real config loader, with the token read
+/// from the variable the Deployment gets from the Secret.
+#[test]
+fn snowflake_config_map_parses_with_the_real_loader() {
+    for (name, manifests) in all_manifests() {
+        if !name.starts_with("snowflake-") {
+            continue;
+        }
+        let cm = manifests
+            .iter()
+            .find(|m| m["kind"] == "ConfigMap")
+            .unwrap_or_else(|| panic!("{name}: no ConfigMap"));
+        let yaml = cm["data"]["datasource.yaml"]
+            .as_str()
+            .expect("datasource.yaml");
+        let config = datasource_model::DataSourceConfig::from_yaml(yaml)
+            .unwrap_or_else(|e| panic!("{name}: the loader rejects the ConfigMap: {e}\n{yaml}"));
+        assert_eq!(config.provider, datasource_model::Provider::Snowflake);
+        let sf = config.snowflake.expect("snowflake block");
+        assert_eq!(
+            sf.base_url().unwrap(),
+            "https://myorg.snowflakecomputing.com",
+            "{name}"
+        );
+        assert_eq!(sf.account_identifier().unwrap(), "myorg");
+        assert_eq!(sf.database, "SALES");
+        assert!(
+            matches!(&sf.auth, datasource_model::SnowflakeAuth::Pat { token_env: Some(e), .. } if e == "SNOWFLAKE_TOKEN"),
+            "{name}: {:?}",
+            sf.auth
+        );
+        // The server binary is pointed at this file.
+        let args = manifests
+            .iter()
+            .find_map(|m| m["spec"]["deployment"]["args"].as_array().cloned());
+        if let Some(args) = args {
+            assert!(
+                args.iter().any(|a| {
+                    a.as_str().is_some_and(|a| {
+                        a.starts_with("--config=") && a.ends_with("/datasource.yaml")
+                    })
+                }),
+                "{name}: {args:?}"
+            );
+        }
+    }
+}
