@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::{DynDataSource, Error, Provider, Result};
+use crate::{BigQueryConfig, DynDataSource, Error, Provider, Result};
 
 /// Which provider to use, plus one settings block per provider.
 ///
@@ -58,6 +58,9 @@ pub struct DataSourceConfig {
     /// Settings for `provider: local`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local: Option<LocalConfig>,
+    /// Settings for `provider: bigquery`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bigquery: Option<BigQueryConfig>,
 }
 
 /// Settings for the Databricks provider.
@@ -243,7 +246,14 @@ impl DataSourceConfig {
             max_rows: None,
             databricks: None,
             local: None,
+            bigquery: None,
         }
+    }
+
+    /// Set the BigQuery block.
+    pub fn with_bigquery(mut self, bigquery: BigQueryConfig) -> Self {
+        self.bigquery = Some(bigquery);
+        self
     }
 
     /// The local sample.
@@ -438,6 +448,14 @@ impl DataSourceConfig {
                     self.max_rows,
                 )?))
             }
+            #[cfg(feature = "bigquery")]
+            Provider::BigQuery => {
+                let b = self.bigquery.clone().unwrap_or_default();
+                Ok(Arc::new(crate::BigQuerySource::from_config(
+                    &b,
+                    self.max_rows,
+                )?))
+            }
             other => Err(Error::invalid_config(format!(
                 "provider {other} is not compiled into this build; enable its cargo feature"
             ))),
@@ -476,6 +494,19 @@ impl DataSourceConfig {
                 if d.warehouse_id.trim().is_empty() || d.catalog.trim().is_empty() {
                     return Err(Error::invalid_config(
                         "`databricks.warehouse_id` and `databricks.catalog` must not be empty",
+                    ));
+                }
+                Ok(())
+            }
+            Provider::BigQuery => {
+                let b = self.bigquery.as_ref().ok_or_else(|| {
+                    Error::invalid_config(
+                        "provider `bigquery` needs a `bigquery` block with `project_id` and `dataset`",
+                    )
+                })?;
+                if b.project_id.trim().is_empty() || b.dataset.trim().is_empty() {
+                    return Err(Error::invalid_config(
+                        "`bigquery.project_id` and `bigquery.dataset` must not be empty",
                     ));
                 }
                 Ok(())

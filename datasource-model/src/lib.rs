@@ -26,9 +26,9 @@
 //! |---|---|---|---|---|
 //! | `LocalSource` | `local` (default) | metric-view YAML files | DataFusion | not supported |
 //! | `DatabricksSource` | `databricks` (default) | UC metric views | Statement Execution | Genie |
+//! | `BigQuerySource` | `bigquery` | metric-view YAML over BigQuery tables | `jobs.query` (GoogleSQL) | not supported |
 //!
-//! Snowflake and BigQuery queries already compile ([`SnowflakeDialect`], [`BigQueryDialect`]);
-//! their providers come later.
+//! Snowflake queries already compile ([`SnowflakeDialect`]); its provider comes later.
 //!
 //! # Features
 //!
@@ -36,6 +36,7 @@
 //! |---|---|---|
 //! | `local` | yes | the embedded local provider (DataFusion) and the sample dataset |
 //! | `databricks` | yes | the Databricks provider |
+//! | `bigquery` | no | the BigQuery provider (REST `jobs.query`, service-account / ADC / metadata-server auth) |
 //! | `conformance` | no | the conformance suite, module `conformance` (not API-stable) |
 //!
 //! # Numbers
@@ -88,6 +89,10 @@ use std::fmt::{Debug, Display};
 
 use async_trait::async_trait;
 
+#[cfg(feature = "bigquery")]
+mod bigquery;
+#[path = "bigquery/config.rs"]
+mod bigquery_config;
 mod compile;
 mod config;
 #[cfg(feature = "conformance")]
@@ -103,6 +108,9 @@ mod model;
 mod query;
 mod result;
 
+#[cfg(feature = "bigquery")]
+pub use bigquery::BigQuerySource;
+pub use bigquery_config::{BigQueryAuth, BigQueryConfig, BigQueryModelConfig};
 pub use compile::{
     BigQueryDialect, CompareOp, CompileOptions, CompiledQuery, DatabricksDialect, Dialect,
     LocalDialect, MemberRef, PlannedDimension, PlannedMetric, Predicate, QueryPlan,
