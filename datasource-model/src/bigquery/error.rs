@@ -133,37 +133,36 @@ impl BigQueryError {
 
 impl From<BigQueryError> for crate::Error {
     fn from(e: BigQueryError) -> Self {
-        use crate::Error;
         let message = e.to_string();
         let reason = e.reason().unwrap_or_default().to_string();
         match (&e, reason.as_str(), e.status()) {
-            (BigQueryError::CostCap { .. }, _, _) => Error::invalid_query(message),
-            (BigQueryError::Timeout { query_id, .. }, _, _) => Error::Timeout {
+            (BigQueryError::CostCap { .. }, _, _) => Self::invalid_query(message),
+            (BigQueryError::Timeout { query_id, .. }, _, _) => Self::Timeout {
                 query_id: Some(query_id.clone()),
                 message,
             },
-            (BigQueryError::Auth(_), _, _) => Error::Unauthenticated { message },
-            (BigQueryError::Config(_), _, _) => Error::invalid_config(message),
+            (BigQueryError::Auth(_), _, _) => Self::Unauthenticated { message },
+            (BigQueryError::Config(_), _, _) => Self::invalid_config(message),
             (_, "rateLimitExceeded" | "jobRateLimitExceeded", _) | (_, "", Some(429)) => {
-                Error::RateLimited {
+                Self::RateLimited {
                     provider: PROVIDER.to_string(),
                     retry_after: None,
                 }
             }
-            _ if e.is_retryable() => Error::Unavailable {
+            _ if e.is_retryable() => Self::Unavailable {
                 provider: PROVIDER.to_string(),
                 message,
             },
-            (_, "notFound", _) | (_, "", Some(404)) => Error::not_found("object", "", message),
+            (_, "notFound", _) | (_, "", Some(404)) => Self::not_found("object", "", message),
             (_, "accessDenied" | "billingNotEnabled" | "quotaExceeded", _) | (_, "", Some(403)) => {
-                Error::PermissionDenied { message }
+                Self::PermissionDenied { message }
             }
-            (_, "bytesBilledLimitExceeded", _) => Error::invalid_query(message),
-            (_, _, Some(401)) => Error::Unauthenticated { message },
+            (_, "bytesBilledLimitExceeded", _) => Self::invalid_query(message),
+            (_, _, Some(401)) => Self::Unauthenticated { message },
             (_, "invalidQuery" | "invalid" | "badRequest", _) | (_, "", Some(400)) => {
-                Error::invalid_query(message)
+                Self::invalid_query(message)
             }
-            _ => Error::generic(PROVIDER, e),
+            _ => Self::generic(PROVIDER, e),
         }
     }
 }

@@ -417,7 +417,7 @@ impl BigQuerySource {
             let raw = dim
                 .expression
                 .as_deref()
-                .and_then(|e| lookup(e))
+                .and_then(&lookup)
                 .or_else(|| lookup(&dim.name));
             if let Some(raw) = raw {
                 dim.data_type = cells::scalar_type(&raw);

@@ -121,7 +121,7 @@ pub(crate) struct TableFieldSchema {
     #[serde(default)]
     pub(crate) mode: Option<String>,
     #[serde(default)]
-    pub(crate) fields: Vec<TableFieldSchema>,
+    pub(crate) fields: Vec<Self>,
     #[serde(default)]
     pub(crate) description: Option<String>,
 }

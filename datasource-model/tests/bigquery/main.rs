@@ -74,12 +74,15 @@ fn job_ref(id: &str) -> Value {
     json!({"projectId": PROJECT, "jobId": id, "location": "US"})
 }
 
+/// A job of the fake: schema, rows, and how often it was polled.
+type FakeJob = (Value, Vec<Vec<Value>>, usize);
+
 /// A fake BigQuery for the conformance suite. Every query first answers `jobComplete: false`;
 /// the first `getQueryResults` poll answers `jobComplete: false` again, then the rows come one
 /// per page with `pageToken`s. Bound `@p` values filter the regions; `LIMIT n` is honoured.
 #[derive(Default)]
 struct FakeBigQuery {
-    jobs: Mutex<HashMap<String, (Value, Vec<Vec<Value>>, usize)>>,
+    jobs: Mutex<HashMap<String, FakeJob>>,
 }
 
 impl FakeBigQuery {
