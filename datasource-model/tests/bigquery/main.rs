@@ -715,3 +715,35 @@ async fn local_and_bigquery_configs_serve_the_same_revenue_metrics_yaml() {
         3
     );
 }
+
+#[test]
+fn the_kagent_child_config_is_accepted_by_the_loader() {
+    use datasource_model::kubernetes::{DataSourceResource, tool_server_manifests};
+    let ds = DataSourceResource::from_yaml(
+        "metadata: {name: sales, namespace: bi}\nspec:\n  provider: BigQuery\n  bigquery:\n    projectId: my-gcp-project\n    dataset: sales\n    location: EU\n    credentialsSecretRef: {name: bigquery-sa-key}\n",
+    )
+    .unwrap();
+    let manifests = tool_server_manifests(&ds, &["revenue_metrics".to_owned()]).unwrap();
+    let config_map = manifests
+        .iter()
+        .find(|m| m["kind"] == "ConfigMap")
+        .expect("a ConfigMap with the provider config");
+    let document = config_map["data"]["datasource.yaml"]
+        .as_str()
+        .expect("the config file text");
+    // The real loader (the one `datasource-mcp-server --config` uses) accepts it.
+    let config = DataSourceConfig::from_yaml(document).unwrap();
+    assert_eq!(config.provider, datasource_model::Provider::BigQuery);
+    let bq = config.bigquery.as_ref().unwrap();
+    assert_eq!(bq.project_id, "my-gcp-project");
+    assert_eq!(bq.dataset, "sales");
+    assert_eq!(bq.location.as_deref(), Some("EU"));
+    // No auth block: Application Default Credentials, i.e. GOOGLE_APPLICATION_CREDENTIALS,
+    // which the child sets to the mounted key file.
+    assert!(matches!(bq.auth, BigQueryAuth::ApplicationDefault { .. }));
+    let text = serde_json::to_string(&manifests).unwrap();
+    assert!(
+        text.contains("GOOGLE_APPLICATION_CREDENTIALS"),
+        "the child must point ADC at the key file"
+    );
+}
