@@ -7,6 +7,8 @@
 //! cargo run -p examples --example datasource-mcp-server -- --demo --transport http --port 8765
 //! # any provider from a config file (see datasource_model::DataSourceConfig):
 //! cargo run -p examples --example datasource-mcp-server -- --config datasource.yaml
+//! # BigQuery (declared metric-view models; credentials from GOOGLE_APPLICATION_CREDENTIALS):
+//! cargo run -p examples --example datasource-mcp-server -- --config bigquery.yaml
 //! ```
 //!
 //! Read-only by default; `--allow-writes` lets `execute_sql` run statements that change data.
@@ -356,6 +358,150 @@ mod tests {
         let (_, text) = call("get_statement", json!({"statement_id": handle})).await?;
         assert!(text.to_lowercase().contains("running"), "{text}");
         call("cancel_statement", json!({"statement_id": handle})).await?;
+        Ok(())
+    }
+}
+
+/// `--config bigquery.yaml` against a mock BigQuery.
+#[cfg(test)]
+mod bigquery_tests {
+    use super::*;
+    use wiremock::matchers::{method, path, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    const MODEL: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../datasource-model/data/sample/models/revenue_metrics.yaml"
+    );
+
+    fn field(name: &str, t: &str) -> Value {
+        json!({"name": name, "type": t, "mode": "NULLABLE"})
+    }
+
+    /// A BigQuery answering in the REST API's shapes: table schemas and one query result.
+    async fn mock_bigquery() -> MockServer {
+        let server = MockServer::start().await;
+        for (table, fields) in [
+            (
+                "orders",
+                vec![
+                    field("order_date", "DATE"),
+                    field("channel", "STRING"),
+                    field("amount", "NUMERIC"),
+                    field("status", "STRING"),
+                ],
+            ),
+            (
+                "customers",
+                vec![field("region", "STRING"), field("country", "STRING")],
+            ),
+        ] {
+            Mock::given(method("GET"))
+                .and(path(format!("/projects/p1/datasets/sales/tables/{table}")))
+                .respond_with(
+                    ResponseTemplate::new(200).set_body_json(
+                        json!({"kind": "bigquery#table", "schema": {"fields": fields}}),
+                    ),
+                )
+                .mount(&server)
+                .await;
+        }
+        Mock::given(method("POST"))
+            .and(path("/projects/p1/queries"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "kind": "bigquery#queryResponse", "jobComplete": true,
+                "jobReference": {"projectId": "p1", "jobId": "job_1", "location": "US"},
+                "schema": {"fields": [field("region", "STRING"), field("total_revenue", "NUMERIC")]},
+                "rows": [{"f": [{"v": "EMEA"}, {"v": "12345678901234567890.12"}]}, {"f": [{"v": "AMER"}, {"v": "1.50"}]}],
+                "totalRows": "2", "totalBytesProcessed": "1024"
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path_regex(r"^/projects/p1/queries/job_1$"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"jobComplete": true})))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn config_bigquery_yaml_serves_the_six_tools() -> Result<()> {
+        let server = mock_bigquery().await;
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("bigquery.yaml");
+        std::fs::write(
+            &file,
+            format!(
+                "provider: bigquery\nbigquery:\n  project_id: p1\n  dataset: sales\n  location: US\n  endpoint: {}\n  maximum_bytes_billed: 10000000000\n  auth: {{type: access_token, token: ya29.test}}\n  models:\n    - path: {MODEL}\n",
+                server.uri()
+            ),
+        )?;
+        let args = Args::try_parse_from([
+            "datasource-mcp-server".as_ref(),
+            "--config".as_ref(),
+            file.as_os_str(),
+        ])?;
+        let path = args.config.clone().context("--config")?;
+        let source = DataSourceConfig::from_file(&path)?.build().await?;
+        assert_eq!(source.to_string(), "BigQuery(p1.sales)");
+        let registry = build_registry(&args, source)?;
+        let server = McpServer::new(registry, "datasource-mcp-server", "test");
+        let (server_io, client_io) = tokio::io::duplex(1 << 20);
+        tokio::spawn(async move {
+            if let Ok(running) = server.serve(server_io).await {
+                let _ = running.waiting().await;
+            }
+        });
+        let client = ().serve(client_io).await?;
+        let names: Vec<String> = client
+            .list_all_tools()
+            .await?
+            .into_iter()
+            .map(|t| t.name.to_string())
+            .collect();
+        let calls = [
+            ("list_models", json!({})),
+            ("describe_model", json!({"model_name": "revenue_metrics"})),
+            (
+                "get_model_metrics",
+                json!({"model_name": "revenue_metrics"}),
+            ),
+            (
+                "get_model_dimensions",
+                json!({"model_name": "revenue_metrics"}),
+            ),
+            (
+                "query_model",
+                json!({"model_name": "revenue_metrics", "metrics": ["total_revenue"], "dimensions": ["region"]}),
+            ),
+            (
+                "execute_sql",
+                json!({"sql": "SELECT region FROM customers"}),
+            ),
+        ];
+        for (name, arguments) in calls {
+            assert!(names.iter().any(|n| n == name), "{name} not in {names:?}");
+            let Value::Object(map) = arguments else {
+                bail!("arguments must be an object");
+            };
+            let result = client
+                .call_tool(CallToolRequestParams::new(name).with_arguments(map))
+                .await?;
+            let text: String = result
+                .content
+                .iter()
+                .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+                .collect();
+            assert_ne!(result.is_error, Some(true), "{name}: {text}");
+            if name == "query_model" {
+                assert!(text.contains("12345678901234567890.12"), "{text}");
+            }
+            if name == "describe_model" {
+                assert!(text.contains("total_revenue"), "{text}");
+            }
+        }
+        client.cancel().await?;
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::{DynDataSource, Error, Provider, Result, SnowflakeConfig};
+use crate::{BigQueryConfig, DynDataSource, Error, Provider, Result, SnowflakeConfig};
 
 /// Which provider to use, plus one settings block per provider.
 ///
@@ -61,6 +61,9 @@ pub struct DataSourceConfig {
     /// Settings for `provider: snowflake`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snowflake: Option<SnowflakeConfig>,
+    /// Settings for `provider: bigquery`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bigquery: Option<BigQueryConfig>,
 }
 
 /// Settings for the Databricks provider.
@@ -247,12 +250,19 @@ impl DataSourceConfig {
             databricks: None,
             local: None,
             snowflake: None,
+            bigquery: None,
         }
     }
 
     /// Set the Snowflake block.
     pub fn with_snowflake(mut self, snowflake: SnowflakeConfig) -> Self {
         self.snowflake = Some(snowflake);
+        self
+    }
+
+    /// Set the BigQuery block.
+    pub fn with_bigquery(mut self, bigquery: BigQueryConfig) -> Self {
+        self.bigquery = Some(bigquery);
         self
     }
 
@@ -462,6 +472,14 @@ impl DataSourceConfig {
                     self.max_rows,
                 )?))
             }
+            #[cfg(feature = "bigquery")]
+            Provider::BigQuery => {
+                let b = self.bigquery.clone().unwrap_or_default();
+                Ok(Arc::new(crate::BigQuerySource::from_config(
+                    &b,
+                    self.max_rows,
+                )?))
+            }
             other => Err(Error::invalid_config(format!(
                 "provider {other} is not compiled into this build; enable its cargo feature"
             ))),
@@ -513,6 +531,19 @@ impl DataSourceConfig {
                     )
                 })?
                 .validate(),
+            Provider::BigQuery => {
+                let b = self.bigquery.as_ref().ok_or_else(|| {
+                    Error::invalid_config(
+                        "provider `bigquery` needs a `bigquery` block with `project_id` and `dataset`",
+                    )
+                })?;
+                if b.project_id.trim().is_empty() || b.dataset.trim().is_empty() {
+                    return Err(Error::invalid_config(
+                        "`bigquery.project_id` and `bigquery.dataset` must not be empty",
+                    ));
+                }
+                Ok(())
+            }
             other => Err(Error::invalid_config(format!(
                 "provider {other} is not available in this build"
             ))),

@@ -36,8 +36,7 @@
 //! | `LocalSource` | `local` (default) | metric-view YAML files | DataFusion | not supported |
 //! | `DatabricksSource` | `databricks` (default) | UC metric views | Statement Execution | Genie |
 //! | `SnowflakeSource` | `snowflake` (default) | semantic views | SQL API v2, `SEMANTIC_VIEW(…)` | Cortex Analyst |
-//!
-//! BigQuery queries already compile ([`BigQueryDialect`]); its provider comes later.
+//! | `BigQuerySource` | `bigquery` (default) | metric-view YAML over BigQuery tables | `jobs.query` (GoogleSQL) | not supported |
 //!
 //! # Numbers
 //!
@@ -49,6 +48,10 @@ use std::fmt::{Debug, Display};
 
 use async_trait::async_trait;
 
+#[cfg(feature = "bigquery")]
+mod bigquery;
+#[path = "bigquery/config.rs"]
+mod bigquery_config;
 mod compile;
 mod config;
 #[cfg(feature = "conformance")]
@@ -67,6 +70,9 @@ mod result;
 mod snowflake;
 mod snowflake_config;
 
+#[cfg(feature = "bigquery")]
+pub use bigquery::BigQuerySource;
+pub use bigquery_config::{BigQueryAuth, BigQueryConfig, BigQueryModelConfig};
 pub use compile::{
     BigQueryDialect, CompareOp, CompileOptions, CompiledQuery, DatabricksDialect, Dialect,
     LocalDialect, MemberRef, PlannedDimension, PlannedMetric, Predicate, QueryPlan,

@@ -72,6 +72,9 @@ pub struct QueryStats {
     /// Bytes scanned, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_scanned: Option<u64>,
+    /// Bytes the engine estimated before running (a dry run), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_bytes: Option<u64>,
 }
 
 /// A tabular result.
