@@ -223,7 +223,11 @@ async fn canary_no_key_or_token_in_debug_errors_or_logs() {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // The process-wide subscriber (no other test of this binary installs one): a thread-local
+    // one loses events to callsite interest cached by tests running on other threads. Logs of
+    // other tests land in the buffer too, which only widens what the canary checks.
+    tracing::subscriber::set_global_default(subscriber)
+        .expect("only the canary installs a global subscriber in this test binary");
 
     let server = MockServer::start().await;
     let uri = format!("{}/token", server.uri());
