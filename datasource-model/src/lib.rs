@@ -52,6 +52,8 @@ use async_trait::async_trait;
 mod bigquery;
 #[path = "bigquery/config.rs"]
 mod bigquery_config;
+#[cfg(any(feature = "snowflake", feature = "bigquery"))]
+mod calendar;
 mod compile;
 mod config;
 #[cfg(feature = "conformance")]

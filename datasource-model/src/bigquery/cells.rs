@@ -4,6 +4,7 @@
 //! fields are arrays of `{"v": …}`; RECORD fields are `{"f": [{"v": …}, …]}`. The decoder walks
 //! `schema.fields` in parallel with `f`.
 
+use crate::calendar::civil_from_days;
 use serde_json::{Map, Value};
 
 use super::models::{TableFieldSchema, TableSchema};
@@ -192,21 +193,6 @@ fn epoch_micros(text: &str) -> Option<i64> {
         value = value.checked_mul(10)?;
     }
     Some(if negative { -value } else { value })
-}
-
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar
-/// (H. Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 //!
 //! Text that does not parse as its type is returned unchanged as a string (never dropped).
 
+use crate::calendar::civil_from_days;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -145,21 +146,6 @@ fn date_string(days: i64) -> String {
     } else {
         format!("{y:+}-{m:02}-{d:02}")
     }
-}
-
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    // `d` is 1..=31 and `m` 1..=12 by construction.
-    (y, m as u32, d as u32)
 }
 
 fn time_string(secs_of_day: i64, nanos: u32) -> String {
