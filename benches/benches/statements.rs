@@ -224,6 +224,31 @@ mod statement_with_latency {
 }
 
 /// Every job of the list (10,000 in pages of 100; 1,000 quick).
+mod decode_jobs_page {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct Page {
+        #[serde(default)]
+        jobs: Vec<databricks_client::models::jobs::Job>,
+    }
+
+    #[divan::bench]
+    fn floor(b: Bencher<'_, '_>) {
+        let body = benches::jobs_page(&Shape::from_env(), 0);
+        b.bench(|| benches::floor_decode_jobs_page(&body));
+    }
+
+    #[divan::bench]
+    fn client_model(b: Bencher<'_, '_>) {
+        let body = benches::jobs_page(&Shape::from_env(), 0);
+        b.bench(|| {
+            let page: Page = serde_json::from_slice(&body).expect("page");
+            page.jobs.len()
+        });
+    }
+}
+
 mod jobs_list {
     use super::*;
 
@@ -232,6 +257,36 @@ mod jobs_list {
         let w = world();
         let base = w.fast.base_url();
         b.bench(|| w.runtime.block_on(benches::floor_jobs(&base)));
+    }
+
+    /// The floor with one `reqwest::Client` for every iteration.
+    #[divan::bench]
+    fn floor_reused(b: Bencher<'_, '_>) {
+        let w = world();
+        let base = w.fast.base_url();
+        let http = reqwest::Client::new();
+        b.bench(|| w.runtime.block_on(benches::floor_jobs_with(&http, &base)));
+    }
+
+    /// The client with one `WorkspaceClient` for every iteration.
+    #[divan::bench]
+    fn client_reused(b: Bencher<'_, '_>) {
+        let w = world();
+        let client = w.fast.client();
+        b.bench(|| {
+            w.runtime.block_on(async {
+                let n = client
+                    .jobs()
+                    .list(ListJobsRequest::new())
+                    .fold(0usize, |n, job| async move {
+                        job.expect("job");
+                        n + 1
+                    })
+                    .await;
+                assert_eq!(n, w.fast.shape().jobs);
+                n
+            })
+        });
     }
 
     #[divan::bench]

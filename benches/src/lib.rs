@@ -174,7 +174,8 @@ pub fn arrow_chunk(shape: &Shape, i: usize) -> Bytes {
     Bytes::from(body)
 }
 
-fn jobs_page(shape: &Shape, page: usize) -> Bytes {
+/// The body of job-list page `page` (0-based) as the fake serves it.
+pub fn jobs_page(shape: &Shape, page: usize) -> Bytes {
     let first = page * shape.jobs_per_page;
     let last = (first + shape.jobs_per_page).min(shape.jobs);
     let jobs: Vec<Value> = (first..last)
@@ -490,13 +491,31 @@ struct FloorSettings {
     tags: BTreeMap<String, String>,
 }
 
+/// The job-list floor's decoding alone: one page body into the minimal typed jobs. Returns the
+/// job count.
+///
+/// # Panics
+/// On a body that is not a job page.
+pub fn floor_decode_jobs_page(body: &[u8]) -> usize {
+    let page: FloorPage = serde_json::from_slice(body).expect("page JSON");
+    page.jobs.len()
+}
+
 /// The job-list floor: plain reqwest and serde_json into a minimal typed job, following
 /// `next_page_token`. Returns the job count.
 ///
 /// # Panics
 /// On any HTTP or parse error (the fake never fails).
 pub async fn floor_jobs(base: &str) -> usize {
-    let http = bare_client();
+    floor_jobs_with(&bare_client(), base).await
+}
+
+/// [`floor_jobs`] over a given HTTP client (its connection pool reused across calls, as a
+/// service reuses its client).
+///
+/// # Panics
+/// On any HTTP or parse error (the fake never fails).
+pub async fn floor_jobs_with(http: &reqwest::Client, base: &str) -> usize {
     let mut token: Option<String> = None;
     let mut jobs = 0;
     loop {

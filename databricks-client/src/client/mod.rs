@@ -571,6 +571,12 @@ impl Response {
         } else {
             &self.body
         };
+        // The fast path decodes without tracking where it is; only a body that fails is decoded
+        // a second time with `serde_path_to_error` to name the JSON path (tracking every key on
+        // every response made job listing about 1.4 × slower: docs/performance.md).
+        if let Ok(value) = serde_json::from_slice(body) {
+            return Ok(value);
+        }
         let mut de = serde_json::Deserializer::from_slice(body);
         serde_path_to_error::deserialize(&mut de).map_err(|e| Error::Decode {
             method: self.method.clone(),
