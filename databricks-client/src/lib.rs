@@ -53,6 +53,7 @@ pub mod models;
 pub use auth::{CredentialsProvider, OAuthM2mCredentials, PatCredentials};
 pub use client::{
     BackoffConfig, RequestBuilder, Response, ResponseHead, RetryConfig, WorkspaceClient,
+    path_components, path_segment,
 };
 pub use config::{
     AuthResolution, AuthType, Config, ConfigBuilder, ConfigKey, DEFAULT_HTTP_TIMEOUT,

@@ -1,6 +1,7 @@
 //! The HTTP client: one pooled reqwest client, auth, retries, error mapping, tracing.
 
 mod parse;
+mod path;
 mod query;
 mod retry;
 
@@ -20,6 +21,7 @@ use url::Url;
 use crate::auth::CredentialsProvider;
 use crate::config::Config;
 use crate::error::{ApiError, Error, Result};
+pub use path::{path_components, path_segment};
 pub use retry::{BackoffConfig, RetryConfig};
 
 /// The `User-Agent` product of this crate.
@@ -210,8 +212,18 @@ impl fmt::Debug for RequestBuilder {
 
 impl RequestBuilder {
     fn new(client: WorkspaceClient, method: Method, path: String) -> Self {
-        let error = (!path.starts_with('/'))
-            .then(|| Error::InvalidArgument(format!("request path `{path}` must start with `/`")));
+        let error = if !path.starts_with('/') {
+            Some(Error::InvalidArgument(format!(
+                "request path `{path}` must start with `/`"
+            )))
+        } else {
+            path::dot_segment(&path).map(|segment| {
+                Error::InvalidArgument(format!(
+                    "request path `{path}` holds the segment `{segment}`, which would address \
+                     another endpoint; build identifier segments with `path_segment` (nothing was sent)"
+                ))
+            })
+        };
         Self {
             client,
             method,
