@@ -152,6 +152,9 @@ pub fn path_components(param: &str, value: &str) -> Result<String> {
         ));
     };
     let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() && value == "/" {
+        return Ok("/".to_owned());
+    }
     let mut encoded = String::with_capacity(value.len() + 8);
     for component in rest.split('/') {
         if component.is_empty() {
