@@ -1,5 +1,7 @@
 //! A raw HTTP/1.1 server on 127.0.0.1 that breaks connections on purpose: it reads each request
 //! in full, then follows a script (reset, close, truncated body, or a proper answer).
+//! Also used by mcp-tools/tests/resilience.rs (through `#[path]`), which uses a subset.
+#![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
 
