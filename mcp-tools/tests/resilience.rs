@@ -276,3 +276,37 @@ async fn genie_ask_refuses_space_and_conversation_ids_that_reroute() {
     }
     nothing_sent(&server, "genie_ask").await;
 }
+
+#[tokio::test]
+async fn execute_notebook_retries_only_with_a_token_and_then_names_it() {
+    // With the caller's token: retried within the budget, every attempt with the same token, and
+    // the failure says calling again with it is safe.
+    let server = Flaky::start(vec![Fault::Reset]).await;
+    let out = call(
+        &platform(&server.uri),
+        "execute_notebook",
+        json!({"tenant_id": "acme", "notebook": "etl/daily", "idempotency_token": "nb-tok-1"}),
+    )
+    .await;
+    assert!(out.is_error, "{}", out.text);
+    let sent = server.received();
+    assert_eq!(sent.len(), 4, "1 + 3 retries");
+    assert!(sent.iter().all(|r| r.path == "/api/2.2/jobs/runs/submit"
+        && serde_json::from_str::<Value>(&r.body).unwrap()["idempotency_token"] == "nb-tok-1"));
+    assert!(
+        out.text.contains("idempotency_token=\"nb-tok-1\" is safe"),
+        "{}",
+        out.text
+    );
+    // Without a token the submit is sent once: a retry could start a second run.
+    let server = Flaky::start(vec![Fault::Reset, Fault::Ok(r#"{"run_id": 1}"#.into())]).await;
+    let out = call(
+        &platform(&server.uri),
+        "execute_notebook",
+        json!({"tenant_id": "acme", "notebook": "etl/daily"}),
+    )
+    .await;
+    assert!(out.is_error, "{}", out.text);
+    assert_eq!(server.received().len(), 1);
+    assert!(!out.text.contains("is safe"), "{}", out.text);
+}
