@@ -52,8 +52,9 @@ pub enum Error {
         source: Option<Box<Self>>,
     },
 
-    /// The request could not be sent or its response not read (DNS, connect, TLS, timeout).
-    #[error("{method} {path}: {kind}: {source}")]
+    /// The request could not be sent or its response not read (DNS, connect, TLS, timeout, a
+    /// reset or closed connection, a truncated body).
+    #[error("{method} {path}: {kind}: {source}{}{}", root_cause(source), attempts_note(*attempts))]
     Transport {
         /// HTTP method of the failed request.
         method: String,
@@ -64,6 +65,8 @@ pub enum Error {
         /// The underlying reqwest error (its URL is stripped).
         #[source]
         source: reqwest::Error,
+        /// How many attempts were made before giving up (1 when the failure was not retried).
+        attempts: u32,
     },
 
     /// A response body could not be decoded into the expected type.
@@ -125,8 +128,12 @@ pub enum TransportErrorKind {
     Connect,
     /// The attempt timed out after the request may have reached the server.
     Timeout,
-    /// The response body could not be read.
+    /// The response body could not be read completely (the connection broke midway, or it
+    /// ended before the announced `Content-Length`).
     Body,
+    /// The connection was reset or closed before a complete response head arrived. The server
+    /// may have processed the request, so only idempotent requests are sent again.
+    Interrupted,
     /// Anything else (e.g. a redirect loop or a malformed request).
     Other,
 }
@@ -137,6 +144,7 @@ impl fmt::Display for TransportErrorKind {
             Self::Connect => "could not connect",
             Self::Timeout => "timed out",
             Self::Body => "could not read the response body",
+            Self::Interrupted => "the connection was reset or closed before the response",
             Self::Other => "request failed",
         })
     }
@@ -735,7 +743,10 @@ impl Error {
             Self::Transport { kind, .. } => {
                 matches!(
                     kind,
-                    TransportErrorKind::Connect | TransportErrorKind::Timeout
+                    TransportErrorKind::Connect
+                        | TransportErrorKind::Timeout
+                        | TransportErrorKind::Interrupted
+                        | TransportErrorKind::Body
                 )
             }
             Self::Auth {
@@ -752,21 +763,82 @@ impl Error {
     }
 
     pub(crate) fn transport(method: &str, path: &str, source: reqwest::Error) -> Self {
-        let kind = if source.is_connect() {
-            TransportErrorKind::Connect
-        } else if source.is_timeout() {
-            TransportErrorKind::Timeout
-        } else if source.is_body() || source.is_decode() {
-            TransportErrorKind::Body
-        } else {
-            TransportErrorKind::Other
-        };
         Self::Transport {
             method: method.to_owned(),
             path: path.to_owned(),
-            kind,
+            kind: classify_transport(&source),
             source: source.without_url(),
+            attempts: 1,
         }
+    }
+
+    /// Records how many attempts a transport failure took (other errors are unchanged).
+    pub(crate) fn with_attempts(mut self, n: u32) -> Self {
+        if let Self::Transport { attempts, .. } = &mut self {
+            *attempts = n;
+        }
+        self
+    }
+}
+
+/// Classifies a reqwest failure by what it says about the request having reached the server.
+fn classify_transport(source: &reqwest::Error) -> TransportErrorKind {
+    if source.is_connect() {
+        return TransportErrorKind::Connect;
+    }
+    if source.is_timeout() {
+        return TransportErrorKind::Timeout;
+    }
+    if source.is_body() || source.is_decode() {
+        return TransportErrorKind::Body;
+    }
+    // `is_request`: sending the request or awaiting the response head failed after the
+    // connection was up (reset by peer, closed before the message completed, broken pipe).
+    let broken_io = std::iter::successors(
+        std::error::Error::source(source),
+        |e: &&(dyn std::error::Error + 'static)| e.source(),
+    )
+    .filter_map(|e| e.downcast_ref::<std::io::Error>())
+    .any(|e| {
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof
+        )
+    });
+    if source.is_request() || broken_io {
+        return TransportErrorKind::Interrupted;
+    }
+    TransportErrorKind::Other
+}
+
+/// `: <innermost cause>` when reqwest's own message hides it (e.g. "error sending request").
+fn root_cause(source: &reqwest::Error) -> String {
+    let innermost = std::iter::successors(
+        std::error::Error::source(source),
+        |e: &&(dyn std::error::Error + 'static)| e.source(),
+    )
+    .last();
+    match innermost {
+        Some(cause) => {
+            let text = cause.to_string();
+            if text.is_empty() || source.to_string().contains(&text) {
+                String::new()
+            } else {
+                format!(": {text}")
+            }
+        }
+        None => String::new(),
+    }
+}
+
+fn attempts_note(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (gave up after {attempts} attempts)")
+    } else {
+        String::new()
     }
 }
 

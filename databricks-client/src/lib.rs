@@ -9,8 +9,12 @@
 //!   two auth methods are configured at once; HTTPS required except for loopback hosts.
 //! - **Auth**: personal access tokens and OAuth M2M (cached, refreshed early, single flight),
 //!   or any [`CredentialsProvider`] of your own. Secrets never appear in `Debug`, errors or logs.
-//! - **Retries** ([`RetryConfig`]): 429/503 always, honouring `Retry-After`; 5xx and timeouts
-//!   only for idempotent requests, so a retried `POST` never runs a job twice.
+//! - **Retries** ([`RetryConfig`]): 429/503 and failed connects always, honouring
+//!   `Retry-After`; 5xx, timeouts, reset connections and truncated bodies only for idempotent
+//!   requests (and `POST`s carrying an idempotency token), so a retried `POST` never runs a job
+//!   twice.
+//! - **Safe paths**: identifiers in URL paths go through [`path_segment`]; `..`, `/` and control
+//!   characters are refused before anything is sent.
 //! - **Errors** ([`Error`]) keep status, `error_code`, message and request id, with predicates
 //!   such as [`Error::is_not_found`].
 //! - **Pagination** as [`futures::Stream`]s ([`pagination`]) and **waiters** ([`wait`]).
@@ -53,6 +57,7 @@ pub mod models;
 pub use auth::{CredentialsProvider, OAuthM2mCredentials, PatCredentials};
 pub use client::{
     BackoffConfig, RequestBuilder, Response, ResponseHead, RetryConfig, WorkspaceClient,
+    path_components, path_segment,
 };
 pub use config::{
     AuthResolution, AuthType, Config, ConfigBuilder, ConfigKey, DEFAULT_HTTP_TIMEOUT,

@@ -1139,12 +1139,22 @@ impl Shared {
             .unwrap_or_else(|| format!("{}:{}", a.tenant_id, a.notebook));
         let mut req = SubmitRunRequest::new(run_name)
             .with_task(Task::new("notebook").with_notebook_task(task));
-        if let Some(t) = a.idempotency_token {
+        if let Some(t) = &a.idempotency_token {
             req = req.with_idempotency_token(t);
         }
         let run_id = match self.client.jobs().submit(&req).await {
             Ok(id) => id,
-            Err(e) => return Ok(client_error_output(TOOL, &e)),
+            Err(e) => {
+                let mut out = client_error_output(TOOL, &e);
+                // With a token the client already retried; calling again with it is safe.
+                if let Some(t) = &a.idempotency_token {
+                    out.text.push_str(&format!(
+                        "\nCalling {TOOL} again with idempotency_token=\"{t}\" is safe: it \
+                         returns the run if one was started and never starts a second one."
+                    ));
+                }
+                return Ok(out);
+            }
         };
         let (waited, clamped) = match self.poll_run(&ctx, run_id, a.wait_seconds).await {
             Ok(w) => w,

@@ -178,9 +178,11 @@ impl CatalogApi {
     /// # Ok(()) }
     /// ```
     pub async fn get_catalog(&self, name: &str) -> Result<CatalogInfo> {
-        require("catalog name", name)?;
         self.client
-            .get(format!("{BASE}/catalogs/{}", segment(name)))
+            .get(format!(
+                "{BASE}/catalogs/{}",
+                segment("catalog name", name)?
+            ))
             .send_json()
             .await
     }
@@ -210,10 +212,10 @@ impl CatalogApi {
     /// # Ok(()) }
     /// ```
     pub async fn delete_catalog(&self, name: &str, force: bool) -> Result<()> {
-        require("catalog name", name)?;
-        let mut req = self
-            .client
-            .delete(format!("{BASE}/catalogs/{}", segment(name)));
+        let mut req = self.client.delete(format!(
+            "{BASE}/catalogs/{}",
+            segment("catalog name", name)?
+        ));
         if force {
             req = req.query_pair("force", "true");
         }
@@ -249,9 +251,11 @@ impl CatalogApi {
     /// # Ok(()) }
     /// ```
     pub async fn get_schema(&self, full_name: &str) -> Result<SchemaInfo> {
-        require("schema full name", full_name)?;
         self.client
-            .get(format!("{BASE}/schemas/{}", segment(full_name)))
+            .get(format!(
+                "{BASE}/schemas/{}",
+                segment("schema full name", full_name)?
+            ))
             .send_json()
             .await
     }
@@ -282,10 +286,10 @@ impl CatalogApi {
     /// # Ok(()) }
     /// ```
     pub async fn delete_schema(&self, full_name: &str, force: bool) -> Result<()> {
-        require("schema full name", full_name)?;
-        let mut req = self
-            .client
-            .delete(format!("{BASE}/schemas/{}", segment(full_name)));
+        let mut req = self.client.delete(format!(
+            "{BASE}/schemas/{}",
+            segment("schema full name", full_name)?
+        ));
         if force {
             req = req.query_pair("force", "true");
         }
@@ -335,9 +339,11 @@ impl CatalogApi {
     /// # Ok(()) }
     /// ```
     pub async fn get_table(&self, full_name: &str) -> Result<TableInfo> {
-        require("table full name", full_name)?;
         self.client
-            .get(format!("{BASE}/tables/{}", segment(full_name)))
+            .get(format!(
+                "{BASE}/tables/{}",
+                segment("table full name", full_name)?
+            ))
             .send_json()
             .await
     }
@@ -350,10 +356,12 @@ impl CatalogApi {
     /// # Ok(()) }
     /// ```
     pub async fn table_exists(&self, full_name: &str) -> Result<bool> {
-        require("table full name", full_name)?;
         let resp: ExistsResponse = self
             .client
-            .get(format!("{BASE}/tables/{}/exists", segment(full_name)))
+            .get(format!(
+                "{BASE}/tables/{}/exists",
+                segment("table full name", full_name)?
+            ))
             .send_json()
             .await?;
         Ok(resp.table_exists)
@@ -415,9 +423,11 @@ impl CatalogApi {
     /// # Ok(()) }
     /// ```
     pub async fn get_function(&self, full_name: &str) -> Result<FunctionInfo> {
-        require("function full name", full_name)?;
         self.client
-            .get(format!("{BASE}/functions/{}", segment(full_name)))
+            .get(format!(
+                "{BASE}/functions/{}",
+                segment("function full name", full_name)?
+            ))
             .send_json()
             .await
     }
@@ -452,9 +462,11 @@ impl CatalogApi {
     /// # Ok(()) }
     /// ```
     pub async fn get_volume(&self, full_name: &str) -> Result<VolumeInfo> {
-        require("volume full name", full_name)?;
         self.client
-            .get(format!("{BASE}/volumes/{}", segment(full_name)))
+            .get(format!(
+                "{BASE}/volumes/{}",
+                segment("volume full name", full_name)?
+            ))
             .send_json()
             .await
     }
@@ -484,9 +496,11 @@ impl CatalogApi {
     /// # Ok(()) }
     /// ```
     pub async fn delete_volume(&self, full_name: &str) -> Result<()> {
-        require("volume full name", full_name)?;
         self.client
-            .delete(format!("{BASE}/volumes/{}", segment(full_name)))
+            .delete(format!(
+                "{BASE}/volumes/{}",
+                segment("volume full name", full_name)?
+            ))
             .send_empty()
             .await
     }
@@ -538,7 +552,7 @@ impl CatalogApi {
                 table.table_type.as_ref().map_or("untyped", |t| t.as_str())
             )));
         }
-        let path = format!("{BASE}/tables/{}", segment(full_name));
+        let path = format!("{BASE}/tables/{}", segment("table full name", full_name)?);
         if let Some(yaml) = table
             .view_definition
             .as_deref()

@@ -2,7 +2,6 @@
 
 use bytes::Bytes;
 use futures::Stream;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, LAST_MODIFIED, RANGE};
 use serde::Deserialize;
 
@@ -11,29 +10,18 @@ use crate::models::files::{DirectoryEntry, FileMetadata};
 use crate::pagination::{Page, token_pages};
 use crate::{Error, Result, WorkspaceClient};
 
-/// Characters kept as-is in a path (Python `urllib.parse.quote` with `safe="/"`).
-const PATH_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'/')
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// `/api/2.0/fs/{kind}{path}` with the path percent-encoded, `/` kept.
+/// `/api/2.0/fs/{kind}{path}`, each component of the path validated and percent-encoded
+/// ([`path_components`](crate::path_components)).
 fn fs_path(kind: &str, path: &str) -> Result<String> {
     encode_path(kind, path).map_err(Error::InvalidArgument)
 }
 
 fn encode_path(kind: &str, path: &str) -> std::result::Result<String, String> {
-    if !path.starts_with('/') {
-        return Err(format!(
-            "Files API path {path:?} must be absolute, e.g. /Volumes/<catalog>/<schema>/<volume>/file"
-        ));
+    match crate::path_components("path", path) {
+        Ok(encoded) => Ok(format!("/api/2.0/fs/{kind}{encoded}")),
+        Err(Error::InvalidArgument(message)) => Err(message),
+        Err(other) => Err(other.to_string()),
     }
-    Ok(format!(
-        "/api/2.0/fs/{kind}{}",
-        utf8_percent_encode(path, PATH_SET)
-    ))
 }
 
 fn metadata_from(headers: &HeaderMap) -> FileMetadata {
@@ -249,5 +237,14 @@ mod tests {
             "/api/2.0/fs/files/Volumes/a%20b/x/%C3%BC%23%3F.csv"
         );
         assert!(fs_path("files", "relative").is_err());
+        for bad in [
+            "/Volumes/c/s/v/../../x",
+            "/Volumes/./x",
+            "/Volumes//x",
+            "/Volumes/a\0",
+        ] {
+            assert!(fs_path("files", bad).is_err(), "{bad}");
+            assert!(fs_path("directories", bad).is_err(), "{bad}");
+        }
     }
 }

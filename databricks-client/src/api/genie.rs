@@ -119,9 +119,8 @@ impl GenieApi {
     /// # Ok(()) }
     /// ```
     pub async fn get_space(&self, space_id: &str) -> Result<GenieSpace> {
-        require("space_id", space_id)?;
         self.client
-            .get(format!("{BASE}/{}", segment(space_id)))
+            .get(format!("{BASE}/{}", segment("space_id", space_id)?))
             .send_json()
             .await
     }
@@ -141,10 +140,10 @@ impl GenieApi {
         page_token: Option<&str>,
         include_all: bool,
     ) -> Result<Page<GenieConversation>> {
-        require("space_id", space_id)?;
-        let mut req = self
-            .client
-            .get(format!("{BASE}/{}/conversations", segment(space_id)));
+        let mut req = self.client.get(format!(
+            "{BASE}/{}/conversations",
+            segment("space_id", space_id)?
+        ));
         if let Some(n) = page_size {
             req = req.query_pair("page_size", n);
         }
@@ -172,12 +171,10 @@ impl GenieApi {
         page_size: Option<u32>,
         page_token: Option<&str>,
     ) -> Result<Page<GenieMessage>> {
-        require("space_id", space_id)?;
-        require("conversation_id", conversation_id)?;
         let mut req = self.client.get(format!(
             "{BASE}/{}/conversations/{}/messages",
-            segment(space_id),
-            segment(conversation_id)
+            segment("space_id", space_id)?,
+            segment("conversation_id", conversation_id)?
         ));
         if let Some(n) = page_size {
             req = req.query_pair("page_size", n);
@@ -201,10 +198,12 @@ impl GenieApi {
         space_id: &str,
         content: &str,
     ) -> Result<GenieStartConversationResponse> {
-        require("space_id", space_id)?;
         require("content", content)?;
         self.client
-            .post(format!("{BASE}/{}/start-conversation", segment(space_id)))
+            .post(format!(
+                "{BASE}/{}/start-conversation",
+                segment("space_id", space_id)?
+            ))
             .json(&Content { content })
             .send_json()
             .await
@@ -223,14 +222,12 @@ impl GenieApi {
         conversation_id: &str,
         content: &str,
     ) -> Result<GenieMessage> {
-        require("space_id", space_id)?;
-        require("conversation_id", conversation_id)?;
         require("content", content)?;
         self.client
             .post(format!(
                 "{BASE}/{}/conversations/{}/messages",
-                segment(space_id),
-                segment(conversation_id)
+                segment("space_id", space_id)?,
+                segment("conversation_id", conversation_id)?
             ))
             .json(&Content { content })
             .send_json()
@@ -353,12 +350,11 @@ impl GenieApi {
         message_id: &str,
         attachment_id: &str,
     ) -> Result<GenieQueryResult> {
-        require("attachment_id", attachment_id)?;
         self.client
             .get(format!(
                 "{}/attachments/{}/query-result",
                 message_path(space_id, conversation_id, message_id)?,
-                segment(attachment_id)
+                segment("attachment_id", attachment_id)?
             ))
             .send_json()
             .await
@@ -378,12 +374,11 @@ impl GenieApi {
         message_id: &str,
         attachment_id: &str,
     ) -> Result<GenieQueryResult> {
-        require("attachment_id", attachment_id)?;
         self.client
             .post(format!(
                 "{}/attachments/{}/execute-query",
                 message_path(space_id, conversation_id, message_id)?,
-                segment(attachment_id)
+                segment("attachment_id", attachment_id)?
             ))
             .json(&serde_json::json!({}))
             .send_json()
@@ -440,13 +435,10 @@ impl GenieApi {
 }
 
 fn message_path(space_id: &str, conversation_id: &str, message_id: &str) -> Result<String> {
-    require("space_id", space_id)?;
-    require("conversation_id", conversation_id)?;
-    require("message_id", message_id)?;
     Ok(format!(
         "{BASE}/{}/conversations/{}/messages/{}",
-        segment(space_id),
-        segment(conversation_id),
-        segment(message_id)
+        segment("space_id", space_id)?,
+        segment("conversation_id", conversation_id)?,
+        segment("message_id", message_id)?
     ))
 }

@@ -71,9 +71,8 @@ impl ServingApi {
     /// # Ok(()) }
     /// ```
     pub async fn get(&self, name: &str) -> Result<ServingEndpoint> {
-        require("endpoint name", name)?;
         self.client
-            .get(format!("{BASE}/{}", segment(name)))
+            .get(format!("{BASE}/{}", segment("endpoint name", name)?))
             .send_json()
             .await
     }
@@ -105,9 +104,8 @@ impl ServingApi {
         name: &str,
         config: &EndpointCoreConfig,
     ) -> Result<ServingEndpoint> {
-        require("endpoint name", name)?;
         self.client
-            .put(format!("{BASE}/{}/config", segment(name)))
+            .put(format!("{BASE}/{}/config", segment("endpoint name", name)?))
             .json(config)
             .send_json()
             .await
@@ -121,9 +119,8 @@ impl ServingApi {
     /// # Ok(()) }
     /// ```
     pub async fn delete(&self, name: &str) -> Result<()> {
-        require("endpoint name", name)?;
         self.client
-            .delete(format!("{BASE}/{}", segment(name)))
+            .delete(format!("{BASE}/{}", segment("endpoint name", name)?))
             .send_empty()
             .await
     }
@@ -185,10 +182,12 @@ impl ServingApi {
     /// # Ok(()) }
     /// ```
     pub async fn query(&self, name: &str, query: &ServingQuery) -> Result<ServingQueryResponse> {
-        require("endpoint name", name)?;
         let resp = self
             .client
-            .post(format!("/serving-endpoints/{}/invocations", segment(name)))
+            .post(format!(
+                "/serving-endpoints/{}/invocations",
+                segment("endpoint name", name)?
+            ))
             .json(query)
             .send()
             .await;

@@ -21,7 +21,6 @@ use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::Stream;
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::http::{HeaderName, HeaderValue, Method};
 use crate::models::decode;
@@ -37,34 +36,18 @@ const BASE: &str = "/api/2.0/sql/statements";
 /// Default [`QueryOptions::max_bytes_in_flight`]: 64 MiB of chunk bodies.
 pub const DEFAULT_MAX_BYTES_IN_FLIGHT: u64 = 64 * 1024 * 1024;
 
-/// Characters escaped in one path segment (everything but unreserved characters).
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'[')
-    .add(b']')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'|');
-
-/// Percent-encodes one path segment (ids, UC full names, endpoint names).
-pub(crate) fn segment(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT).to_string()
+/// Validates and percent-encodes one path segment (ids, UC full names, endpoint names); see
+/// [`path_segment`](crate::path_segment). `what` names the argument in the error.
+pub(crate) fn segment(what: &str, s: &str) -> Result<String> {
+    crate::path_segment(what, s)
 }
 
 /// Rejects empty identifiers before anything is sent.
 pub(crate) fn require(what: &str, value: &str) -> Result<()> {
     if value.trim().is_empty() {
-        return Err(Error::InvalidArgument(format!("{what} must not be empty")));
+        return Err(Error::InvalidArgument(format!(
+            "{what} must not be empty (nothing was sent)"
+        )));
     }
     Ok(())
 }
@@ -229,9 +212,8 @@ impl StatementsApi {
     /// # Ok(()) }
     /// ```
     pub async fn get(&self, statement_id: &str) -> Result<StatementResponse> {
-        require("statement_id", statement_id)?;
         self.client
-            .get(format!("{BASE}/{}", segment(statement_id)))
+            .get(format!("{BASE}/{}", segment("statement_id", statement_id)?))
             .send_json()
             .await
     }
@@ -245,7 +227,6 @@ impl StatementsApi {
     /// # Ok(()) }
     /// ```
     pub async fn get_chunk(&self, statement_id: &str, chunk_index: i64) -> Result<ResultData> {
-        require("statement_id", statement_id)?;
         if chunk_index < 0 {
             return Err(Error::InvalidArgument(format!(
                 "chunk_index must be >= 0, got {chunk_index}"
@@ -254,7 +235,7 @@ impl StatementsApi {
         self.client
             .get(format!(
                 "{BASE}/{}/result/chunks/{chunk_index}",
-                segment(statement_id)
+                segment("statement_id", statement_id)?
             ))
             .send_json()
             .await
@@ -288,9 +269,11 @@ impl StatementsApi {
     /// # Ok(()) }
     /// ```
     pub async fn cancel(&self, statement_id: &str) -> Result<()> {
-        require("statement_id", statement_id)?;
         self.client
-            .post(format!("{BASE}/{}/cancel", segment(statement_id)))
+            .post(format!(
+                "{BASE}/{}/cancel",
+                segment("statement_id", statement_id)?
+            ))
             .idempotent(true)
             .send_empty()
             .await
@@ -1016,17 +999,19 @@ struct ChunkContext {
 }
 
 impl ChunkContext {
-    fn chunk_path(&self, index: i64) -> String {
-        format!(
+    fn chunk_path(&self, index: i64) -> Result<String> {
+        Ok(format!(
             "{BASE}/{}/result/chunks/{index}",
-            segment(&self.statement_id)
-        )
+            segment("statement_id", &self.statement_id)?
+        ))
     }
 
     fn decode_error(&self, index: i64, message: String) -> Error {
         Error::Decode {
             method: "GET".to_owned(),
-            path: self.chunk_path(index),
+            path: self
+                .chunk_path(index)
+                .unwrap_or_else(|_| format!("{BASE}/…/result/chunks/{index}")),
             json_path: ".".to_owned(),
             message,
             excerpt: String::new(),
@@ -1220,7 +1205,11 @@ mod tests {
 
     #[test]
     fn segments_are_escaped() {
-        assert_eq!(segment("main.sales.orders"), "main.sales.orders");
-        assert_eq!(segment("a b/c?d"), "a%20b%2Fc%3Fd");
+        assert_eq!(
+            segment("x", "main.sales.orders").unwrap(),
+            "main.sales.orders"
+        );
+        assert_eq!(segment("x", "a b?d").unwrap(), "a%20b%3Fd");
+        assert!(segment("statement_id", "a/b").is_err());
     }
 }

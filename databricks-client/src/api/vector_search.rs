@@ -107,9 +107,8 @@ impl VectorSearchApi {
     /// # Ok(()) }
     /// ```
     pub async fn get_endpoint(&self, name: &str) -> Result<VectorSearchEndpoint> {
-        require("endpoint name", name)?;
         self.client
-            .get(format!("{ENDPOINTS}/{}", segment(name)))
+            .get(format!("{ENDPOINTS}/{}", segment("endpoint name", name)?))
             .send_json()
             .await
     }
@@ -138,9 +137,8 @@ impl VectorSearchApi {
     /// # Ok(()) }
     /// ```
     pub async fn delete_endpoint(&self, name: &str) -> Result<()> {
-        require("endpoint name", name)?;
         self.client
-            .delete(format!("{ENDPOINTS}/{}", segment(name)))
+            .delete(format!("{ENDPOINTS}/{}", segment("endpoint name", name)?))
             .send_empty()
             .await
     }
@@ -218,9 +216,8 @@ impl VectorSearchApi {
     /// # Ok(()) }
     /// ```
     pub async fn get_index(&self, index_name: &str) -> Result<VectorIndex> {
-        require("index name", index_name)?;
         self.client
-            .get(format!("{INDEXES}/{}", segment(index_name)))
+            .get(format!("{INDEXES}/{}", segment("index name", index_name)?))
             .send_json()
             .await
     }
@@ -266,9 +263,8 @@ impl VectorSearchApi {
     /// # Ok(()) }
     /// ```
     pub async fn delete_index(&self, index_name: &str) -> Result<()> {
-        require("index name", index_name)?;
         self.client
-            .delete(format!("{INDEXES}/{}", segment(index_name)))
+            .delete(format!("{INDEXES}/{}", segment("index name", index_name)?))
             .send_empty()
             .await
     }
@@ -287,7 +283,6 @@ impl VectorSearchApi {
         index_name: &str,
         query: &VectorQuery,
     ) -> Result<VectorQueryResponse> {
-        require("index name", index_name)?;
         if query.columns.is_empty() {
             return Err(Error::InvalidArgument(
                 "a vector search query needs at least one column to return".to_owned(),
@@ -307,7 +302,10 @@ impl VectorSearchApi {
             )));
         }
         self.client
-            .post(format!("{INDEXES}/{}/query", segment(index_name)))
+            .post(format!(
+                "{INDEXES}/{}/query",
+                segment("index name", index_name)?
+            ))
             .json(query)
             .idempotent(true)
             .send_json()
@@ -327,10 +325,12 @@ impl VectorSearchApi {
         endpoint_name: &str,
         page_token: &str,
     ) -> Result<VectorQueryResponse> {
-        require("index name", index_name)?;
         require("page_token", page_token)?;
         self.client
-            .post(format!("{INDEXES}/{}/query-next-page", segment(index_name)))
+            .post(format!(
+                "{INDEXES}/{}/query-next-page",
+                segment("index name", index_name)?
+            ))
             .json(&NextPageBody {
                 endpoint_name,
                 page_token,
@@ -353,11 +353,13 @@ impl VectorSearchApi {
         index_name: &str,
         rows: &[serde_json::Value],
     ) -> Result<VectorDataResponse> {
-        require("index name", index_name)?;
         let inputs_json = serde_json::to_string(rows)
             .map_err(|e| Error::InvalidArgument(format!("rows do not serialize: {e}")))?;
         self.client
-            .post(format!("{INDEXES}/{}/upsert-data", segment(index_name)))
+            .post(format!(
+                "{INDEXES}/{}/upsert-data",
+                segment("index name", index_name)?
+            ))
             .json(&UpsertBody { inputs_json })
             .idempotent(true)
             .send_json()
@@ -376,9 +378,11 @@ impl VectorSearchApi {
         index_name: &str,
         primary_keys: &[String],
     ) -> Result<VectorDataResponse> {
-        require("index name", index_name)?;
         self.client
-            .post(format!("{INDEXES}/{}/delete-data", segment(index_name)))
+            .post(format!(
+                "{INDEXES}/{}/delete-data",
+                segment("index name", index_name)?
+            ))
             .json(&DeleteBody { primary_keys })
             .idempotent(true)
             .send_json()

@@ -83,9 +83,8 @@ impl WarehousesApi {
     /// # Ok(()) }
     /// ```
     pub async fn get(&self, id: &str) -> Result<WarehouseInfo> {
-        require("warehouse id", id)?;
         self.client
-            .get(format!("{BASE}/{}", segment(id)))
+            .get(format!("{BASE}/{}", segment("warehouse id", id)?))
             .send_json()
             .await
     }
@@ -112,9 +111,8 @@ impl WarehousesApi {
     /// # Ok(()) }
     /// ```
     pub async fn delete(&self, id: &str) -> Result<()> {
-        require("warehouse id", id)?;
         self.client
-            .delete(format!("{BASE}/{}", segment(id)))
+            .delete(format!("{BASE}/{}", segment("warehouse id", id)?))
             .send_empty()
             .await
     }
@@ -127,9 +125,8 @@ impl WarehousesApi {
     /// # Ok(()) }
     /// ```
     pub async fn start(&self, id: &str) -> Result<()> {
-        require("warehouse id", id)?;
         self.client
-            .post(format!("{BASE}/{}/start", segment(id)))
+            .post(format!("{BASE}/{}/start", segment("warehouse id", id)?))
             .idempotent(true)
             .send_empty()
             .await
@@ -143,9 +140,8 @@ impl WarehousesApi {
     /// # Ok(()) }
     /// ```
     pub async fn stop(&self, id: &str) -> Result<()> {
-        require("warehouse id", id)?;
         self.client
-            .post(format!("{BASE}/{}/stop", segment(id)))
+            .post(format!("{BASE}/{}/stop", segment("warehouse id", id)?))
             .idempotent(true)
             .send_empty()
             .await

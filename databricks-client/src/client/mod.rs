@@ -1,6 +1,7 @@
 //! The HTTP client: one pooled reqwest client, auth, retries, error mapping, tracing.
 
 mod parse;
+mod path;
 mod query;
 mod retry;
 
@@ -9,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures::future::Either;
 use futures::{Stream, TryStreamExt};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION};
 use reqwest::{Method, StatusCode};
@@ -20,6 +22,7 @@ use url::Url;
 use crate::auth::CredentialsProvider;
 use crate::config::Config;
 use crate::error::{ApiError, Error, Result};
+pub use path::{path_components, path_segment};
 pub use retry::{BackoffConfig, RetryConfig};
 
 /// The `User-Agent` product of this crate.
@@ -210,8 +213,18 @@ impl fmt::Debug for RequestBuilder {
 
 impl RequestBuilder {
     fn new(client: WorkspaceClient, method: Method, path: String) -> Self {
-        let error = (!path.starts_with('/'))
-            .then(|| Error::InvalidArgument(format!("request path `{path}` must start with `/`")));
+        let error = if !path.starts_with('/') {
+            Some(Error::InvalidArgument(format!(
+                "request path `{path}` must start with `/`"
+            )))
+        } else {
+            path::dot_segment(&path).map(|segment| {
+                Error::InvalidArgument(format!(
+                    "request path `{path}` holds the segment `{segment}`, which would address \
+                     another endpoint; build identifier segments with `path_segment` (nothing was sent)"
+                ))
+            })
+        };
         Self {
             client,
             method,
@@ -315,24 +328,17 @@ impl RequestBuilder {
         ))
     }
 
-    /// Sends the request and returns the successful response with its body read.
+    /// Sends the request and returns the successful response with its body read. Reading the
+    /// body is part of each attempt, so a response cut short is retried like a reset connection
+    /// (for idempotent requests).
     pub async fn send(self) -> Result<Response> {
         let method = self.method.as_str().to_owned();
         let path = self.path.clone();
-        let response = self.send_streaming().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| Error::transport(&method, &path, e))?;
-        Ok(Response {
-            status,
-            headers,
-            body,
-            method,
-            path,
-        })
+        match self.send_with(ReadBody::Full).await? {
+            Attempted::Full(response) => Ok(response),
+            // Not produced for `ReadBody::Full`; read the body once if it ever is.
+            Attempted::Head(response) => read_full(response, &method, &path).await,
+        }
     }
 
     /// Sends the request and decodes a JSON body; an empty body decodes as `{}`.
@@ -355,19 +361,35 @@ impl RequestBuilder {
     )> {
         let method = self.method.as_str().to_owned();
         let path = self.path.clone();
-        let response = self.send_streaming().await?;
-        let head = ResponseHead {
-            status: response.status(),
-            headers: response.headers().clone(),
-        };
-        let stream = response
-            .bytes_stream()
-            .map_err(move |e| Error::transport(&method, &path, e));
-        Ok((head, stream))
+        Ok(match self.send_with(ReadBody::Stream).await? {
+            Attempted::Head(response) => {
+                let head = ResponseHead {
+                    status: response.status(),
+                    headers: response.headers().clone(),
+                };
+                let stream = response
+                    .bytes_stream()
+                    .map_err(move |e| Error::transport(&method, &path, e));
+                (head, Either::Left(stream))
+            }
+            // Not produced for `ReadBody::Stream`; a body already read is one chunk.
+            Attempted::Full(response) => {
+                let head = ResponseHead {
+                    status: response.status,
+                    headers: response.headers,
+                };
+                let body = response.body;
+                (
+                    head,
+                    Either::Right(futures::stream::once(async move { Ok(body) })),
+                )
+            }
+        })
     }
 
-    /// The retry loop: returns the first successful response, or the last error.
-    async fn send_streaming(mut self) -> Result<reqwest::Response> {
+    /// The retry loop: returns the first successful response, or the last error (transport
+    /// errors record how many attempts were made).
+    async fn send_with(mut self, read: ReadBody) -> Result<Attempted> {
         if let Some(error) = self.error.take() {
             return Err(error);
         }
@@ -391,12 +413,15 @@ impl RequestBuilder {
                 status = tracing::field::Empty,
                 request_id = tracing::field::Empty,
             );
-            let outcome = self.attempt().instrument(span.clone()).await;
+            let outcome = self.attempt_reading(read).instrument(span.clone()).await;
             let error = match outcome {
                 Ok(response) => return Ok(response),
-                Err(error) => error,
+                Err(error) => error.with_attempts(attempt),
             };
             if !retry::should_retry(&error, idempotent, replayable) {
+                if attempt > 1 || error.is_retryable() {
+                    span.in_scope(|| tracing::warn!(error = %error, idempotent, "not retried"));
+                }
                 return Err(error);
             }
             let Some(backoff) = delays.next() else {
@@ -420,6 +445,17 @@ impl RequestBuilder {
             );
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// One attempt: the response head, and with [`ReadBody::Full`] the whole body too.
+    async fn attempt_reading(&self, read: ReadBody) -> Result<Attempted> {
+        let response = self.attempt().await?;
+        if read == ReadBody::Stream {
+            return Ok(Attempted::Head(response));
+        }
+        read_full(response, self.method.as_str(), &self.path)
+            .await
+            .map(Attempted::Full)
     }
 
     async fn attempt(&self) -> Result<reqwest::Response> {
@@ -503,6 +539,36 @@ impl RequestBuilder {
         tracing::debug!(error_code = api.error_code.as_deref(), "error response");
         Err(api.into())
     }
+}
+
+/// Reads a successful response's whole body.
+async fn read_full(response: reqwest::Response, method: &str, path: &str) -> Result<Response> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::transport(method, path, e))?;
+    Ok(Response {
+        status,
+        headers,
+        body,
+        method: method.to_owned(),
+        path: path.to_owned(),
+    })
+}
+
+/// Whether an attempt reads the whole body (so a truncated body is retried) or stops at the head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadBody {
+    Full,
+    Stream,
+}
+
+/// What one successful attempt produced.
+enum Attempted {
+    Full(Response),
+    Head(reqwest::Response),
 }
 
 fn redirect_error(method: &str, path: &str, status: StatusCode, headers: &HeaderMap) -> ApiError {

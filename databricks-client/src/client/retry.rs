@@ -1,17 +1,4 @@
-//! Retry policy (databricks-api.md §2.3–§2.4).
-//!
-//! | condition | retried |
-//! |---|---|
-//! | 429, 503 | always (the request was not processed); `Retry-After` (seconds or HTTP date) honoured, capped |
-//! | transient worker-environment messages | always (as every official SDK) |
-//! | connection could not be established | always |
-//! | 500, 502, 504, attempt timeout, broken response | idempotent requests only |
-//! | anything else | never |
-//! | streaming request bodies | never (they cannot be replayed) |
-//!
-//! Idempotent: `GET`, `HEAD`, `DELETE`, `PUT`, and requests marked with
-//! [`RequestBuilder::idempotent`](crate::RequestBuilder::idempotent) (documented idempotent POSTs,
-//! requests carrying an `idempotency_token`).
+//! Retry policy (databricks-api.md §2.3–§2.4); the rules are documented on [`RetryConfig`].
 
 use std::time::{Duration, SystemTime};
 
@@ -89,7 +76,36 @@ impl BackoffConfig {
     }
 }
 
-/// How requests are retried.
+/// How requests are retried: which failures (below), how often
+/// ([`max_retries`](Self::max_retries)), how long in total
+/// ([`retry_timeout`](Self::retry_timeout)) and with which delays ([`backoff`](Self::backoff)).
+///
+/// Each attempt covers sending the request, receiving the response head and, for
+/// [`RequestBuilder::send`](crate::RequestBuilder::send) and its `send_json`/`send_empty`
+/// shorthands, reading the whole body: a response cut short is retried like a reset connection.
+/// A body streamed with `send_bytes_stream` is retried until its head arrives, not midway.
+///
+/// | condition | [`TransportErrorKind`](crate::TransportErrorKind) / status | retried |
+/// |---|---|---|
+/// | 429, 503 | `Api` | always (the request was not processed); `Retry-After` (seconds or HTTP date) honoured, capped |
+/// | transient worker-environment messages | `Api` | always (as every official SDK) |
+/// | connection could not be established (refused, DNS, TLS) | `Connect` | always (nothing reached the server) |
+/// | connection reset or closed before the response head | `Interrupted` | idempotent requests only |
+/// | response body cut short (reset midway, fewer bytes than `Content-Length`) | `Body` | idempotent requests only |
+/// | attempt timed out | `Timeout` | idempotent requests only |
+/// | 500, 502, 504 | `Api` | idempotent requests only |
+/// | anything else (4xx, redirects, malformed requests) | | never |
+/// | streaming request bodies | | never (they cannot be replayed) |
+///
+/// Idempotent: `GET`, `HEAD`, `DELETE`, `PUT`, and requests marked with
+/// [`RequestBuilder::idempotent`](crate::RequestBuilder::idempotent): documented idempotent
+/// `POST`s, and `POST`s carrying an `idempotency_token` (`jobs/run-now` and `jobs/runs/submit`
+/// mark themselves when a token is set — the server answers a repeated token with the run it
+/// already started). Any other `POST` or `PATCH` is sent **once** after it may have reached the
+/// server, so a reset never runs a job twice; its error says so with `attempts == 1`.
+///
+/// Every retry is bounded by [`max_retries`](Self::max_retries) and [`retry_timeout`](Self::retry_timeout);
+/// a transport error that exhausted them names the attempts ("gave up after 4 attempts").
 ///
 /// ```
 /// use std::time::Duration;
@@ -173,7 +189,9 @@ pub(crate) fn should_retry(error: &Error, idempotent: bool, replayable: bool) ->
         }
         Error::Transport { kind, .. } => match kind {
             TransportErrorKind::Connect => true,
-            TransportErrorKind::Timeout | TransportErrorKind::Body => idempotent,
+            TransportErrorKind::Timeout
+            | TransportErrorKind::Body
+            | TransportErrorKind::Interrupted => idempotent,
             TransportErrorKind::Other => false,
         },
         Error::Auth {

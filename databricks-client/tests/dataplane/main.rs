@@ -3,6 +3,7 @@
 
 mod catalog;
 mod genie;
+mod path_segments;
 mod serving;
 mod statement_stream;
 mod statements;

@@ -468,7 +468,12 @@ pub(super) fn run_job(s: &Arc<Shared>) -> DynTool {
             }
             let mut request = RunNowRequest::new(args.job_id).with_idempotency_token(&token);
             request.job_parameters = args.job_parameters;
-            let started = call!("run_job", s.client.jobs().run_now(&request).await);
+            // The client retries run-now on resets, timeouts and 5xx because the token makes
+            // it idempotent; if it still fails, the caller gets the token to retry safely.
+            let started = match s.client.jobs().run_now(&request).await {
+                Ok(started) => started,
+                Err(err) => return Ok(run_now_failed(args.job_id, &token, &err)),
+            };
             let run_id = started.run_id;
             let (wait, clamped) = s.options.wait.limit(args.wait_seconds);
             let jobs = s.client.jobs();
@@ -621,4 +626,23 @@ pub(super) fn cancel_run(s: &Arc<Shared>) -> DynTool {
             )
         },
     )
+}
+
+/// The `isError` result of a `run-now` that failed even after the client's retries: the error,
+/// whether the run may have started, and the idempotency token with which calling `run_job`
+/// again is safe (the server returns the run already started instead of starting another).
+fn run_now_failed(job_id: i64, token: &str, err: &databricks_client::Error) -> crate::ToolOutput {
+    let mut out = crate::client_error_output("run_job", err);
+    let maybe_started = matches!(err, databricks_client::Error::Transport { .. })
+        || err.api_error().is_some_and(|e| e.status >= 500);
+    if maybe_started {
+        out.text
+            .push_str("\nThe request may have reached the workspace, so a run may have started.");
+    }
+    out.text.push_str(&format!(
+        "\nidempotency_token: {token}\nCalling run_job again with job_id={job_id} and \
+         idempotency_token=\"{token}\" is safe: it returns the run if one was started and \
+         never starts a second one. Do not call it without the token."
+    ));
+    out
 }
