@@ -8,4 +8,5 @@ mod pagination;
 mod requests;
 mod retry;
 mod support;
+mod u2m;
 mod wait;
