@@ -565,69 +565,91 @@ fn random_urlsafe(n: usize) -> Result<SecretString> {
 const MAX_HEAD: usize = 16 * 1024;
 
 /// Serves the loopback redirect until a request carries `code`/`error` and `state`; other
-/// requests (a favicon) get 404. A wrong `state` ends the login with an error.
+/// requests (a favicon) get 404. A wrong `state` ends the login with an error. Connections are
+/// served concurrently, so a browser's idle pre-connection cannot stall the real redirect.
 async fn await_callback(listener: &TcpListener, state: &SecretString) -> Result<SecretString> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<SecretString>>(1);
+    let mut connections = tokio::task::JoinSet::new();
     loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let Ok(Some(target)) =
-            tokio::time::timeout(Duration::from_secs(10), read_target(&mut stream))
-                .await
-                .unwrap_or(Ok(None))
-        else {
-            respond(&mut stream, 400, "Bad request.").await;
-            continue;
-        };
-        let Ok(url) = Url::parse("http://localhost/").and_then(|base| base.join(&target)) else {
-            respond(&mut stream, 400, "Bad request.").await;
-            continue;
-        };
-        let params: HashMap<String, String> = url.query_pairs().into_owned().collect();
-        if !params.contains_key("code") && !params.contains_key("error") {
-            respond(&mut stream, 404, "Not the login callback.").await;
-            continue;
+        while connections.try_join_next().is_some() {}
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let tx = tx.clone();
+                let state = state.clone();
+                connections.spawn(async move {
+                    if let Some(outcome) = serve_callback(stream, &state).await {
+                        let _ = tx.send(outcome).await;
+                    }
+                });
+            }
+            Some(outcome) = rx.recv() => return outcome,
         }
-        if params.get("state").map(String::as_str) != Some(state.expose_secret()) {
-            respond(
-                &mut stream,
-                400,
-                "Login refused: the state does not match. Start the login again.",
-            )
-            .await;
-            return Err(auth_error(
-                AUTH_TYPE,
-                "the login redirect carried a state that does not match this login (a stale tab \
-                 or a forged request); start the login again and use the newest browser tab"
-                    .to_owned(),
-            ));
-        }
-        if let Some(error) = params.get("error") {
-            respond(&mut stream, 400, "Login failed. You can close this tab.").await;
-            let detail = params
-                .get("error_description")
-                .map(|d| format!(": {d}"))
-                .unwrap_or_default();
-            return Err(auth_error(
-                AUTH_TYPE,
-                format!(
-                    "the authorization server refused the login ({error}{detail}); check that \
-                     you may use this workspace and that the OAuth client is enabled"
-                ),
-            ));
-        }
-        let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
-            respond(&mut stream, 400, "Bad request.").await;
-            continue;
-        };
+    }
+}
+
+/// One connection to the loopback listener: `Some` when it was the login redirect.
+async fn serve_callback(
+    mut stream: TcpStream,
+    state: &SecretString,
+) -> Option<Result<SecretString>> {
+    let target = tokio::time::timeout(Duration::from_secs(10), read_target(&mut stream))
+        .await
+        .ok()
+        .and_then(std::result::Result::ok)
+        .flatten();
+    let Some(url) = target.and_then(|t| {
+        Url::parse("http://localhost/")
+            .and_then(|base| base.join(&t))
+            .ok()
+    }) else {
+        respond(&mut stream, 400, "Bad request.").await;
+        return None;
+    };
+    let params: HashMap<String, String> = url.query_pairs().into_owned().collect();
+    if !params.contains_key("code") && !params.contains_key("error") {
+        respond(&mut stream, 404, "Not the login callback.").await;
+        return None;
+    }
+    if params.get("state").map(String::as_str) != Some(state.expose_secret()) {
         respond(
             &mut stream,
-            200,
-            "Logged in to Databricks. You can close this tab.",
+            400,
+            "Login refused: the state does not match. Start the login again.",
         )
         .await;
-        return Ok(SecretString::from(code.clone()));
+        return Some(Err(auth_error(
+            AUTH_TYPE,
+            "the login redirect carried a state that does not match this login (a stale tab \
+             or a forged request); start the login again and use the newest browser tab"
+                .to_owned(),
+        )));
     }
+    if let Some(error) = params.get("error") {
+        respond(&mut stream, 400, "Login failed. You can close this tab.").await;
+        let detail = params
+            .get("error_description")
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default();
+        return Some(Err(auth_error(
+            AUTH_TYPE,
+            format!(
+                "the authorization server refused the login ({error}{detail}); check that you \
+                 may use this workspace and that the OAuth client is enabled"
+            ),
+        )));
+    }
+    let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
+        respond(&mut stream, 400, "Bad request.").await;
+        return None;
+    };
+    respond(
+        &mut stream,
+        200,
+        "Logged in to Databricks. You can close this tab.",
+    )
+    .await;
+    Some(Ok(SecretString::from(code.clone())))
 }
 
 /// The request target of a `GET` request head, or `None` for anything else.

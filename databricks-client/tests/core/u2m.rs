@@ -690,3 +690,52 @@ async fn discovery_on_the_same_origin_picks_the_endpoints() {
     );
     assert_eq!(seen.token.lock().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn an_idle_connection_and_a_favicon_do_not_stall_the_login() {
+    let server = MockServer::start().await;
+    let seen = Seen::default();
+    fake_idp(&server, &seen, Authorize::Grant, Duration::ZERO).await;
+    let dir = tempfile::tempdir().unwrap();
+    let handle = tokio::runtime::Handle::current();
+    let favicon = Arc::new(Mutex::new(None));
+    let favicon_status = Arc::clone(&favicon);
+    // A browser that pre-connects without sending, asks for a favicon, then logs in.
+    let browser = move |url: &Url| {
+        let url = url.clone();
+        let favicon_status = Arc::clone(&favicon_status);
+        handle.spawn(async move {
+            let q: Params = url.query_pairs().into_owned().collect();
+            let redirect = Url::parse(&q["redirect_uri"]).unwrap();
+            let port = redirect.port().unwrap();
+            let idle = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
+            let status = reqwest::get(format!("http://127.0.0.1:{port}/favicon.ico"))
+                .await
+                .unwrap()
+                .status();
+            *favicon_status.lock().unwrap() = Some(status.as_u16());
+            let _ = reqwest::Client::new().get(url).send().await;
+            drop(idle);
+        });
+        Ok(())
+    };
+    let creds = provider(
+        &server,
+        options(&dir.path().join("c.json"))
+            .with_opener(browser)
+            .with_login_timeout(Duration::from_secs(5)),
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(
+        creds.token().await.unwrap().expose_secret(),
+        "ACCESS-LOGIN-1"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(*favicon.lock().unwrap(), Some(404));
+}
