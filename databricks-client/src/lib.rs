@@ -54,7 +54,10 @@ pub mod wait;
 pub mod api;
 pub mod models;
 
-pub use auth::{CredentialsProvider, OAuthM2mCredentials, PatCredentials};
+pub use auth::{
+    BrowserOpener, CredentialsProvider, ExternalBrowserCredentials, ExternalBrowserOptions,
+    OAuthM2mCredentials, PatCredentials,
+};
 pub use client::{
     BackoffConfig, RequestBuilder, Response, ResponseHead, RetryConfig, WorkspaceClient,
     path_components, path_segment,

@@ -23,6 +23,16 @@ const MORE: &[&str] = &[
     "CANARY-CLI-TOKEN-a9d3",
 ];
 
+/// `external-browser`: the cached access and refresh tokens and the authorization code.
+const U2M: &[&str] = &[
+    "CANARY-U2M-ACCESS-61e0",
+    "CANARY-U2M-REFRESH-d4c7",
+    "CANARY-U2M-CODE-2b88",
+    "CANARY-U2M-FRESH-ACCESS-90aa",
+];
+/// Secrets only known at run time (the PKCE verifier, captured at the fake token endpoint).
+static RUNTIME: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
@@ -42,9 +52,134 @@ fn assert_clean(what: &str, text: &str) {
         !text.contains(SECRET),
         "{what} leaked the client secret: {text}"
     );
-    for secret in MORE {
+    for secret in MORE.iter().chain(U2M) {
         assert!(!text.contains(secret), "{what} leaked {secret}: {text}");
     }
+    for secret in RUNTIME.lock().unwrap().iter() {
+        assert!(
+            !text.contains(secret.as_str()),
+            "{what} leaked {secret}: {text}"
+        );
+    }
+}
+
+/// `external-browser`: a refresh refused and a code exchange refused by a server echoing
+/// every secret back, then a cached token refused by the API.
+async fn external_browser() {
+    use databricks_client::ExternalBrowserOptions;
+    use wiremock::Request;
+
+    let server = MockServer::start().await;
+    let host = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/oidc/v1/authorize"))
+        .respond_with(|req: &Request| {
+            let q: std::collections::HashMap<String, String> =
+                req.url.query_pairs().into_owned().collect();
+            let mut to = url::Url::parse(&q["redirect_uri"]).unwrap();
+            to.query_pairs_mut()
+                .append_pair("code", U2M[2])
+                .append_pair("state", &q["state"]);
+            ResponseTemplate::new(302).insert_header("location", to.as_str())
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oidc/v1/token"))
+        .respond_with(|req: &Request| {
+            let form: Vec<(String, String)> = url::form_urlencoded::parse(&req.body)
+                .into_owned()
+                .collect();
+            for (name, value) in &form {
+                if name == "code_verifier" {
+                    RUNTIME.lock().unwrap().push(value.clone());
+                }
+            }
+            ResponseTemplate::new(400).set_body_json(serde_json::json!({
+                "error": "invalid_grant", "echo": form, "more": U2M
+            }))
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/preview/scim/v2/Me"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error_code": "UNAUTHENTICATED", "message": "Invalid access token."
+        })))
+        .mount(&server)
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("token-cache.json");
+    let write_cache = |access: &str, expiry: &str| {
+        let doc = serde_json::json!({"version": 1, "tokens": {host.clone(): {
+            "access_token": access, "token_type": "Bearer", "refresh_token": U2M[1],
+            "expiry": expiry
+        }}});
+        std::fs::write(&cache, doc.to_string()).unwrap();
+    };
+    write_cache(U2M[0], "2000-01-01T00:00:00Z");
+    let handle = tokio::runtime::Handle::current();
+    let options = ExternalBrowserOptions::default()
+        .with_callback_port(0)
+        .with_token_cache_path(&cache)
+        .with_login_timeout(std::time::Duration::from_secs(10))
+        .with_opener(move |url: &url::Url| {
+            let url = url.clone();
+            handle.spawn(async move {
+                let _ = reqwest::Client::new().get(url).send().await;
+            });
+            Ok(())
+        });
+    let builder = ConfigBuilder::default()
+        .with_env_vars([
+            ("DATABRICKS_HOST", host.clone()),
+            ("DATABRICKS_AUTH_TYPE", "external-browser".to_owned()),
+        ])
+        .external_browser(options.clone())
+        .retry_config(databricks_client::RetryConfig::default());
+    assert_clean("external-browser builder Debug", &format!("{builder:?}"));
+    let config = builder.build().unwrap();
+    assert_clean("external-browser Config Debug", &format!("{config:?}"));
+    let client = WorkspaceClient::new(config).unwrap();
+    assert_clean("external-browser client Debug", &format!("{client:?}"));
+    let err = client
+        .get("/api/2.0/preview/scim/v2/Me")
+        .send_empty()
+        .await
+        .unwrap_err();
+    assert!(
+        !RUNTIME.lock().unwrap().is_empty(),
+        "the code exchange ran: {err}"
+    );
+    assert_clean(
+        "external-browser refused exchange",
+        &format!("{err} {err:?}"),
+    );
+
+    // A valid cached token the API refuses.
+    write_cache(U2M[3], "2999-01-01T00:00:00Z");
+    let config = Config::builder()
+        .host(host.clone())
+        .auth_type("external-browser")
+        .external_browser(options)
+        .build()
+        .unwrap();
+    let creds = databricks_client::ExternalBrowserCredentials::new(
+        config.host.clone(),
+        databricks_client::ExternalBrowserOptions::default().with_token_cache_path(&cache),
+        reqwest::Client::new(),
+    )
+    .unwrap();
+    assert_clean("external-browser provider Debug", &format!("{creds:?}"));
+    let err = WorkspaceClient::new(config)
+        .unwrap()
+        .get("/api/2.0/preview/scim/v2/Me")
+        .send_empty()
+        .await
+        .unwrap_err();
+    assert!(err.is_unauthenticated());
+    assert_clean("external-browser API error", &format!("{err} {err:?}"));
 }
 
 /// Every other strategy: Debug of builder, config and client, and the error of a refused
@@ -224,6 +359,7 @@ async fn secrets_never_leak() {
     assert_clean("conflict error", &format!("{err} {err:?}"));
 
     other_strategies(&server).await;
+    external_browser().await;
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(

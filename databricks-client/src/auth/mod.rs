@@ -1,7 +1,7 @@
 //! Authentication: the [`CredentialsProvider`] trait and the built-in strategies of the SDKs'
 //! default chain (databricks-api.md §1.4): `pat`, `metadata-service`, `oauth-m2m`, `env-oidc`,
-//! `file-oidc`, `github-oidc`, `azure-msi`, `azure-client-secret`, `azure-cli` and
-//! `databricks-cli`. [`Config`](crate::Config) picks one (see
+//! `file-oidc`, `github-oidc`, `azure-msi`, `azure-client-secret`, `azure-cli`,
+//! `external-browser` (only when forced) and `databricks-cli`. [`Config`](crate::Config) picks one (see
 //! [`Config::auth_resolution`](crate::Config::auth_resolution)); every token-based strategy
 //! shares one refreshing-token cache (early expiry, single flight, background refresh).
 //!
@@ -38,6 +38,8 @@ mod metadata;
 mod oauth;
 mod oidc;
 mod pat;
+mod token_cache;
+mod u2m;
 
 use std::fmt;
 use std::sync::Arc;
@@ -52,6 +54,7 @@ use cache::{Clock, SystemClock};
 pub(crate) use exec::find_executable;
 pub use m2m::OAuthM2mCredentials;
 pub use pat::PatCredentials;
+pub use u2m::{BrowserOpener, ExternalBrowserCredentials, ExternalBrowserOptions};
 
 /// Supplies the headers that authenticate each request.
 ///
@@ -230,7 +233,21 @@ pub(crate) fn provider_for(
             env.path.clone(),
             clock,
         )),
-        AuthType::ExternalBrowser | AuthType::Custom(_) => {
+        AuthType::ExternalBrowser => {
+            let mut options = config.external_browser.clone();
+            if options.client_id.is_none() {
+                options.client_id.clone_from(&config.client_id);
+            }
+            Arc::new(ExternalBrowserCredentials::build(
+                config.host.clone(),
+                config.account_id.as_deref(),
+                &config.scopes,
+                options,
+                config.home_dir.clone(),
+                http.clone(),
+            )?)
+        }
+        AuthType::Custom(_) => {
             return Err(Error::Config(format!(
                 "auth_type {} needs a CredentialsProvider (ConfigBuilder::credentials_provider)",
                 config.auth_type

@@ -16,6 +16,17 @@ struct TokenResponse {
     access_token: String,
     #[serde(default)]
     expires_in: Option<serde_json::Value>,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    token_type: Option<String>,
+}
+
+/// A token response with what U2M keeps beyond the access token.
+pub(crate) struct OAuthToken {
+    pub(crate) fetched: Fetched,
+    pub(crate) refresh_token: Option<SecretString>,
+    pub(crate) token_type: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +98,14 @@ pub(crate) async fn request_token(
     http: &reqwest::Client,
     req: TokenRequest<'_>,
 ) -> Result<Fetched> {
+    request_oauth_token(http, req).await.map(|t| t.fetched)
+}
+
+/// [`request_token`], keeping the refresh token and token type of the response.
+pub(crate) async fn request_oauth_token(
+    http: &reqwest::Client,
+    req: TokenRequest<'_>,
+) -> Result<OAuthToken> {
     let TokenRequest {
         auth_type,
         endpoint,
@@ -132,12 +151,17 @@ pub(crate) async fn request_token(
             ),
         ));
     }
-    parse_token_response(auth_type, &body)
+    parse_oauth_token(auth_type, &body)
 }
 
 /// Parses `{access_token, expires_in}` (`expires_in` as a number or a numeric string, as
 /// Entra ID v1 returns it; default one hour).
+#[cfg(test)]
 pub(crate) fn parse_token_response(auth_type: &str, body: &[u8]) -> Result<Fetched> {
+    parse_oauth_token(auth_type, body).map(|t| t.fetched)
+}
+
+fn parse_oauth_token(auth_type: &str, body: &[u8]) -> Result<OAuthToken> {
     let parsed: TokenResponse = serde_json::from_slice(body).map_err(|e| {
         auth_error(
             auth_type,
@@ -150,9 +174,16 @@ pub(crate) fn parse_token_response(auth_type: &str, body: &[u8]) -> Result<Fetch
         _ => None,
     }
     .unwrap_or(3600);
-    Ok(Fetched {
-        access: SecretString::from(parsed.access_token),
-        lifetime: Duration::from_secs(secs),
+    Ok(OAuthToken {
+        fetched: Fetched {
+            access: SecretString::from(parsed.access_token),
+            lifetime: Duration::from_secs(secs),
+        },
+        refresh_token: parsed
+            .refresh_token
+            .filter(|t| !t.is_empty())
+            .map(SecretString::from),
+        token_type: parsed.token_type,
     })
 }
 

@@ -231,12 +231,15 @@ impl ConfigBuilder {
         if let Some(explicit) = self.set(ConfigKey::AuthType) {
             let auth = AuthType::parse(&explicit.value)?;
             if auth == AuthType::ExternalBrowser {
-                return Err(Error::Config(
-                    "auth_type external-browser (interactive U2M login) is not built in yet: run \
-                     `databricks auth login --host <workspace>` once and use auth_type \
-                     databricks-cli, which reads the same login"
-                        .to_owned(),
-                ));
+                return Ok(AuthResolution {
+                    reason: format!(
+                        "auth_type is {auth} ({}); the Databricks CLI's token cache, refreshed \
+                         or renewed by a browser login",
+                        explicit.source
+                    ),
+                    auth_type: auth,
+                    skipped: Vec::new(),
+                });
             }
             return match self.check_strategy(&auth, host, env) {
                 Ok(reason) => Ok(AuthResolution {
@@ -335,7 +338,8 @@ fn fix_for(auth: &AuthType) -> &'static str {
         AuthType::DatabricksCli => {
             "install the Databricks CLI (or set DATABRICKS_CLI_PATH) and run `databricks auth login`"
         }
-        AuthType::ExternalBrowser | AuthType::Custom(_) => {
+        AuthType::ExternalBrowser => "set auth_type to external-browser",
+        AuthType::Custom(_) => {
             "pass a CredentialsProvider with ConfigBuilder::credentials_provider"
         }
     }

@@ -23,7 +23,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use url::Url;
 
-use crate::auth::CredentialsProvider;
+use crate::auth::{CredentialsProvider, ExternalBrowserOptions};
 use crate::client::RetryConfig;
 use crate::error::{Error, Result};
 pub(crate) use chain::AuthEnv;
@@ -56,7 +56,8 @@ pub enum AuthType {
     AzureClientSecret,
     /// The Azure CLI's login (`azure-cli`).
     AzureCli,
-    /// Interactive U2M login in a browser (`external-browser`; not built in yet).
+    /// Interactive U2M login in a browser with the Databricks CLI's token cache
+    /// (`external-browser`; only when forced).
     ExternalBrowser,
     /// The Databricks CLI's login, through `databricks auth token` (`databricks-cli`).
     DatabricksCli,
@@ -212,6 +213,8 @@ pub struct Config {
     pub(crate) auth_env: AuthEnv,
     pub(crate) azure_login_endpoint: Option<Url>,
     pub(crate) azure_msi_endpoint: Option<Url>,
+    pub(crate) external_browser: ExternalBrowserOptions,
+    pub(crate) home_dir: Option<PathBuf>,
 }
 
 impl fmt::Debug for Config {
@@ -321,6 +324,7 @@ pub struct ConfigBuilder {
     env: BTreeMap<String, SecretString>,
     azure_login_endpoint: Option<Url>,
     azure_msi_endpoint: Option<Url>,
+    external_browser: ExternalBrowserOptions,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -489,6 +493,13 @@ impl ConfigBuilder {
     /// `http://169.254.169.254/metadata/identity/oauth2/token`; for tests).
     pub fn azure_msi_endpoint(mut self, url: Url) -> Self {
         self.azure_msi_endpoint = Some(url);
+        self
+    }
+
+    /// Settings of `external-browser` (callback port, token cache path, browser opener, login
+    /// timeout); used only when `auth_type` is `external-browser`.
+    pub fn external_browser(mut self, options: ExternalBrowserOptions) -> Self {
+        self.external_browser = options;
         self
     }
 
@@ -711,6 +722,8 @@ impl ConfigBuilder {
             auth_env,
             azure_login_endpoint: self.azure_login_endpoint.clone(),
             azure_msi_endpoint: self.azure_msi_endpoint.clone(),
+            external_browser: self.external_browser.clone(),
+            home_dir: self.home_dir.clone(),
         })
     }
 }

@@ -118,6 +118,7 @@ fn every_chain_name_parses_as_auth_type() {
         "azure-msi",
         "azure-client-secret",
         "azure-cli",
+        "external-browser",
         "databricks-cli",
     ] {
         let err = Config::builder()

@@ -10,4 +10,5 @@ mod requests;
 mod resets;
 mod retry;
 mod support;
+mod u2m;
 mod wait;
