@@ -25,8 +25,9 @@ const PROVIDER: &str = "Databricks";
 
 /// Databricks as a [`DataSource`]: models are the Unity Catalog metric views in the configured
 /// catalog (and optional schema); queries run on the configured SQL warehouse through the
-/// Statement Execution API with the row cap pushed into the request (`row_limit`); `ask` goes to
-/// a configured Genie space.
+/// Statement Execution API with the row cap plus one probe row pushed into the request
+/// (`row_limit`, and `LIMIT cap+1` in compiled SQL), so `truncated` is exact; `ask` goes to a
+/// configured Genie space.
 ///
 /// Cheap to clone (the client and settings are shared).
 ///
