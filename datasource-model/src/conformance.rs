@@ -41,6 +41,10 @@ pub struct Fixture {
     pub sql: Option<String>,
     /// A natural-language question (for sources that support `ask`).
     pub question: Option<String>,
+    /// The exact number of distinct values of `dimension` (groups of the base query). When
+    /// `None`, [`truncation`] counts them with an uncapped query, which needs the source's own
+    /// cap (if any) to be above the count.
+    pub groups: Option<u64>,
 }
 
 impl Fixture {
@@ -59,6 +63,7 @@ impl Fixture {
             time_dimension: None,
             sql: None,
             question: None,
+            groups: None,
         }
     }
     /// Set the time dimension.
@@ -74,6 +79,11 @@ impl Fixture {
     /// Set the question.
     pub fn with_question(mut self, question: impl Into<String>) -> Self {
         self.question = Some(question.into());
+        self
+    }
+    /// Set the exact number of groups the base query (metric by dimension) has.
+    pub fn with_groups(mut self, groups: u64) -> Self {
+        self.groups = Some(groups);
         self
     }
 
@@ -96,6 +106,7 @@ pub async fn run_all(source: Arc<DynDataSource>, fixture: &Fixture) {
     filters(&source, fixture).await;
     order_and_limit(&source, fixture).await;
     row_cap(&source, fixture).await;
+    truncation(&source, fixture).await;
     hostile_values(&source, fixture).await;
     time_granularity(&source, fixture).await;
     execute_sql(&source, fixture).await;
@@ -289,8 +300,9 @@ pub async fn filters(source: &Arc<DynDataSource>, fixture: &Fixture) {
     assert!(!r.parameters.is_empty(), "{source}: filter value not bound");
 }
 
-/// `order` and `limit` are honoured.
+/// `order` and `limit` are honoured; a limit that cuts groups says `truncated`.
 pub async fn order_and_limit(source: &Arc<DynDataSource>, fixture: &Fixture) {
+    let groups = group_count(source, fixture).await;
     let q = base(fixture)
         .with_order(OrderBy::desc(fixture.metric.clone()))
         .with_limit(2);
@@ -299,9 +311,10 @@ pub async fn order_and_limit(source: &Arc<DynDataSource>, fixture: &Fixture) {
         .await
         .unwrap_or_else(|e| panic!("{source}: ordered query failed: {e}"));
     assert_eq!(r.row_count, 2, "{source}: limit 2 gave {r:?}");
-    assert!(
-        !r.truncated,
-        "{source}: a requested limit is not truncation"
+    assert_eq!(
+        r.truncated,
+        groups > 2,
+        "{source}: limit 2 of {groups} groups must say truncated exactly when groups were cut"
     );
     let m = col(&r, &fixture.metric);
     let nums: Vec<f64> = r
@@ -328,6 +341,110 @@ pub async fn row_cap(source: &Arc<DynDataSource>, fixture: &Fixture) {
         .unwrap_or_else(|e| panic!("{source}: capped query failed: {e}"));
     assert_eq!(r.row_count, 1, "{source}: cap 1 gave {r:?}");
     assert!(r.truncated, "{source}: cap did not set truncated");
+}
+
+/// The number of groups of the base query: [`Fixture::groups`], or counted with an uncapped
+/// query (which must then not be truncated).
+async fn group_count(source: &Arc<DynDataSource>, fixture: &Fixture) -> u64 {
+    if let Some(n) = fixture.groups {
+        return n;
+    }
+    let r = source
+        .query_model(&base(fixture), &QueryOptions::new())
+        .await
+        .unwrap_or_else(|e| panic!("{source}: query_model failed: {e}"));
+    assert!(
+        !r.truncated,
+        "{source}: counting groups hit the source's row cap; set Fixture::with_groups"
+    );
+    r.row_count
+}
+
+/// `truncated` is `true` exactly when rows were cut, at every boundary.
+///
+/// With `G` groups, the caller gets `min(G, limit, max_rows, source cap)` rows, and `truncated`
+/// is `G >` that. Checked with the row cap (`QueryOptions::max_rows`) and the query's own
+/// `limit` at 1, `G - 1`, `G`, `G + 1` and `2G`, at the source's own cap ± 1, with both bounds
+/// together, and with an offset. A limit that cuts groups counts as truncation: the caller
+/// learns that more groups exist.
+pub async fn truncation(source: &Arc<DynDataSource>, fixture: &Fixture) {
+    let groups = group_count(source, fixture).await;
+    assert!(
+        groups >= 2,
+        "{source}: the fixture needs at least two groups"
+    );
+    let source_cap = source.capabilities().max_rows;
+    let mut bounds = vec![1, groups - 1, groups, groups + 1, groups.saturating_mul(2)];
+    if let Some(c) = source_cap {
+        bounds.extend([c.saturating_sub(1), c, c.saturating_add(1)]);
+    }
+    bounds.retain(|b| *b >= 1);
+    bounds.sort_unstable();
+    bounds.dedup();
+    // (limit, max_rows, offset)
+    let mut cases: Vec<(Option<u64>, Option<u64>, u64)> = vec![(None, None, 0)];
+    for &b in &bounds {
+        cases.push((None, Some(b), 0));
+        cases.push((Some(b), None, 0));
+    }
+    for (l, m) in [
+        (groups, groups - 1),
+        (groups - 1, groups),
+        (groups + 1, groups),
+        (groups, groups + 1),
+        (groups, groups),
+    ] {
+        if l >= 1 && m >= 1 {
+            cases.push((Some(l), Some(m), 0));
+        }
+    }
+    // With an offset the groups left are `G - 1`.
+    cases.push((Some(groups - 1), None, 1));
+    cases.push((None, Some(groups - 1), 1));
+    cases.push((None, Some(groups), 1));
+    if groups > 2 {
+        cases.push((Some(groups - 2), None, 1));
+        cases.push((None, Some(groups - 2), 1));
+    }
+    for (limit, max_rows, offset) in cases {
+        let mut q = base(fixture).with_order(OrderBy::asc(fixture.dimension.clone()));
+        q.limit = limit;
+        if offset > 0 {
+            q = q.with_offset(offset);
+        }
+        let mut options = QueryOptions::new();
+        options.max_rows = max_rows;
+        let r = source.query_model(&q, &options).await.unwrap_or_else(|e| {
+            panic!("{source}: limit {limit:?}, max_rows {max_rows:?}, offset {offset}: {e}")
+        });
+        let left = groups - offset;
+        let cap = [limit, max_rows, source_cap].into_iter().flatten().min();
+        let expected = cap.map_or(left, |c| c.min(left));
+        let case = format!(
+            "{source}: {groups} groups, limit {limit:?}, max_rows {max_rows:?}, source cap {source_cap:?}, offset {offset}"
+        );
+        assert_eq!(r.row_count, expected, "{case}: row_count");
+        assert_eq!(r.rows.len() as u64, expected, "{case}: rows");
+        assert_eq!(
+            r.truncated,
+            left > expected,
+            "{case}: truncated must be true exactly when rows were cut"
+        );
+        let d = col(&r, &fixture.dimension);
+        let mut seen: Vec<String> = r
+            .rows
+            .iter()
+            .filter_map(|row| row.get(d))
+            .map(Value::to_string)
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(
+            seen.len() as u64,
+            expected,
+            "{case}: groups are not distinct"
+        );
+    }
 }
 
 /// Hostile filter values are bound, not spliced: the query runs and matches nothing.

@@ -50,7 +50,9 @@ pub struct SemanticQuery {
     /// Sort order; members must be selected metrics or dimensions.
     #[serde(default)]
     pub order: Vec<OrderBy>,
-    /// Maximum rows to return (further capped by `QueryOptions::max_rows` and the source).
+    /// Maximum rows to return (further capped by `QueryOptions::max_rows` and the source). When
+    /// this limit cuts rows (more groups exist), the result says `truncated: true`, as it does
+    /// for the cap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
     /// Rows to skip.
@@ -478,8 +480,9 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct QueryOptions {
-    /// Return at most this many rows; `QueryResult::truncated` says if more existed. Providers
-    /// push the cap into the request where they can.
+    /// Return at most this many rows; `QueryResult::truncated` is `true` exactly when more
+    /// existed (exactly `max_rows` rows is not truncation). Providers push `max_rows + 1` into
+    /// the request where they can and drop the probe row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rows: Option<u64>,
     /// Give up after this many milliseconds (the statement may keep running; see

@@ -87,7 +87,9 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Value>>,
     /// `rows.len()`.
     pub row_count: u64,
-    /// `true` if the row cap cut the result short.
+    /// `true` exactly when more rows existed than `rows` holds: the row cap, the query's own
+    /// `limit`, or the engine cut the result (see [`QueryResult::cap_rows`]). Exactly as many
+    /// rows as the cap is not truncation.
     pub truncated: bool,
     /// The SQL that ran (compiled SQL for `query_model`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -156,7 +158,19 @@ impl QueryResult {
             .collect()
     }
 
-    /// Apply a row cap: keep at most `max_rows` rows and set `truncated` if any were dropped.
+    /// Apply a row cap: the one place that decides [`truncated`](Self::truncated).
+    ///
+    /// Providers fetch `max_rows + 1` rows (the SQL's `LIMIT`, a request's row limit, or by
+    /// stopping a stream) and call this once with the cap. Afterwards at most `max_rows` rows
+    /// remain and `truncated` is `true` exactly when rows were cut:
+    ///
+    /// * more than `max_rows` rows came back (the probe row is dropped), or
+    /// * [`QueryStats::total_rows`] reports more rows than are kept, or
+    /// * `truncated` was already `true` (the engine said it cut the result itself, e.g. the
+    ///   Databricks manifest's `truncated`).
+    ///
+    /// Exactly `max_rows` rows with no probe row is **not** truncated. `None` keeps every row.
+    /// `row_count` is set from the rows.
     pub fn cap_rows(&mut self, max_rows: Option<u64>) {
         if let Some(max) = max_rows {
             let max = usize::try_from(max).unwrap_or(usize::MAX);
@@ -166,6 +180,13 @@ impl QueryResult {
             }
         }
         self.row_count = self.rows.len() as u64;
+        if self
+            .stats
+            .total_rows
+            .is_some_and(|total| total > self.row_count)
+        {
+            self.truncated = true;
+        }
     }
 }
 
@@ -395,5 +416,81 @@ mod tests {
         assert_eq!(r.row_count, 2);
         assert_eq!(r.to_records()[1]["a"], json!(2));
         assert_eq!(r.column_index("A"), Some(0));
+    }
+
+    fn rows(n: u64) -> QueryResult {
+        QueryResult::new(
+            vec![Column::new("a", "BIGINT")],
+            (0..n).map(|i| vec![json!(i)]).collect(),
+        )
+    }
+
+    /// `(rows fetched, cap, rows kept, truncated)`: the probe row decides, exactly at the edge.
+    #[test]
+    fn cap_rows_is_exact_at_every_boundary() {
+        let cases: &[(u64, Option<u64>, u64, bool)] = &[
+            (0, Some(100), 0, false),
+            (99, Some(100), 99, false),
+            (100, Some(100), 100, false),
+            (101, Some(100), 100, true),
+            (2_834, Some(100), 100, true),
+            (1, Some(1), 1, false),
+            (2, Some(1), 1, true),
+            (0, Some(0), 0, false),
+            (1, Some(0), 0, true),
+            (2_834, None, 2_834, false),
+            (5, Some(u64::MAX), 5, false),
+        ];
+        for &(n, cap, kept, truncated) in cases {
+            let mut r = rows(n);
+            r.cap_rows(cap);
+            assert_eq!(
+                (r.row_count, r.rows.len() as u64, r.truncated),
+                (kept, kept, truncated),
+                "{n} rows, cap {cap:?}"
+            );
+            // Idempotent: capping again changes nothing.
+            r.cap_rows(cap);
+            assert_eq!((r.row_count, r.truncated), (kept, truncated));
+        }
+    }
+
+    #[test]
+    fn cap_rows_reads_a_reported_total() {
+        // The engine says 2,834 rows exist but only 100 were fetched.
+        for (fetched, total, truncated) in [
+            (100, 2_834, true),
+            (100, 101, true),
+            (100, 100, false),
+            (3, 3, false),
+            (0, 1, true),
+            (0, 0, false),
+        ] {
+            let mut r = rows(fetched).with_stats(QueryStats {
+                total_rows: Some(total),
+                ..QueryStats::default()
+            });
+            r.cap_rows(Some(100));
+            assert_eq!(r.truncated, truncated, "{fetched} of {total}");
+            assert_eq!(r.row_count, fetched.min(100));
+        }
+        // Without a cap a short fetch against a larger total is still truncation.
+        let mut r = rows(10).with_stats(QueryStats {
+            total_rows: Some(11),
+            ..QueryStats::default()
+        });
+        r.cap_rows(None);
+        assert!(r.truncated);
+    }
+
+    #[test]
+    fn cap_rows_keeps_an_engine_reported_cut() {
+        let mut r = rows(3).with_truncated(true);
+        r.cap_rows(Some(100));
+        assert!(
+            r.truncated,
+            "the engine cut rows; capping must not forget it"
+        );
+        assert_eq!(r.row_count, 3);
     }
 }

@@ -537,13 +537,14 @@ impl BigQuerySource {
         .map_err(Error::from)?;
         let mut result = QueryResult::new(columns, rows).with_sql(sql, parameters);
         result.query_id = query_id;
-        result.cap_rows(cap);
         result.stats = QueryStats {
             elapsed_ms: Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)),
             total_rows,
             bytes_scanned: bytes,
             estimated_bytes: estimate,
         };
+        // `totalRows` above the kept rows is truncation too (pages not fetched).
+        result.cap_rows(cap);
         Ok(result)
     }
 }
@@ -696,7 +697,8 @@ impl DataSource for BigQuerySource {
         )?;
         debug!(source = %self, model = %query.model, sql = %compiled.sql, "query_model");
         let request = self.base_request(&compiled.sql, &compiled.parameters);
-        self.run(request, compiled.parameters, cap, options).await
+        self.run(request, compiled.parameters, compiled.row_cap, options)
+            .await
     }
 
     async fn ask(&self, _question: &str, _options: &AskOptions) -> Result<Answer> {
@@ -786,8 +788,8 @@ impl DataSource for BigQuerySource {
                 }
                 .map_err(Error::from)?;
                 let mut result = QueryResult::new(columns, rows).with_query_id(id);
-                result.cap_rows(cap);
                 result.stats.total_rows = total_rows;
+                result.cap_rows(cap);
                 result.stats.bytes_scanned = answer
                     .statistics
                     .as_ref()

@@ -130,7 +130,7 @@ impl Dialect for DatabricksDialect {
             sql,
             parameters: b.into_params(),
             columns: plan.output_names(),
-            row_cap: None,
+            row_cap: plan.row_cap,
         })
     }
 }
@@ -252,7 +252,7 @@ impl Dialect for SnowflakeDialect {
             sql,
             parameters: b.into_params(),
             columns: plan.output_names(),
-            row_cap: None,
+            row_cap: plan.row_cap,
         })
     }
 }
@@ -438,7 +438,7 @@ fn render_declared<D: DeclaredSql>(d: &D, plan: &QueryPlan<'_>) -> Result<Compil
         sql,
         parameters: b.into_params(),
         columns: plan.output_names(),
-        row_cap: None,
+        row_cap: plan.row_cap,
     })
 }
 

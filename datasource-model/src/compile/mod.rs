@@ -3,7 +3,9 @@
 //!
 //! Compilation has two steps. [`plan`] validates every member against the model (an unknown
 //! member is an [`Error::InvalidQuery`] listing the valid names) and every filter value against
-//! the member's type. A [`Dialect`] then renders the plan. Caller input reaches the SQL text only
+//! the member's type. When a row cap or the query's own `limit` applies, the SQL asks for one
+//! row more than [`CompiledQuery::row_cap`] (`LIMIT 101` for a cap of 100), so the result can
+//! report `truncated` exactly. A [`Dialect`] then renders the plan. Caller input reaches the SQL text only
 //! as validated, quoted identifiers that exist in the model, and integers (`LIMIT`/`OFFSET`);
 //! every filter value and the time zone are bound parameters.
 //!
@@ -55,7 +57,10 @@ pub struct CompiledQuery {
     pub parameters: Vec<SqlParameter>,
     /// Output column names, in order.
     pub columns: Vec<String>,
-    /// Row cap to apply to the result (the SQL asks for one extra row to detect truncation).
+    /// Rows to return: the smaller of the query's `limit` and the row cap, `None` when neither
+    /// applies. The SQL's `LIMIT` is one more than this (a probe row), so a provider passes this
+    /// value to [`QueryResult::cap_rows`](crate::QueryResult::cap_rows), which drops the probe
+    /// row and sets `truncated` exactly when more rows existed than it returns.
     pub row_cap: Option<u64>,
 }
 
@@ -83,7 +88,7 @@ pub fn compile(
 ) -> Result<CompiledQuery> {
     let plan = plan(query, model, options)?;
     let mut compiled = dialect.render(&plan)?;
-    compiled.row_cap = options.row_cap;
+    compiled.row_cap = plan.row_cap;
     Ok(compiled)
 }
 

@@ -37,7 +37,11 @@ pub struct QueryPlan<'a> {
     pub post_filter: Option<Predicate<'a>>,
     /// Ordering by output name.
     pub order: Vec<(String, Direction)>,
-    /// SQL `LIMIT` to render (already includes the +1 probe row when a row cap applies).
+    /// Rows the caller gets back: the smaller of the query's own `limit` and the row cap
+    /// ([`CompileOptions::row_cap`]); `None` when neither applies.
+    pub row_cap: Option<u64>,
+    /// SQL `LIMIT` to render: `row_cap + 1` (the probe row that tells whether rows were cut),
+    /// or `None` when no row cap applies.
     pub limit: Option<u64>,
     /// SQL `OFFSET`.
     pub offset: Option<u64>,
@@ -190,7 +194,8 @@ pub fn validate_identifier(ident: &str) -> Result<&str> {
 #[non_exhaustive]
 pub struct CompileOptions {
     /// Row cap: at most this many rows are returned; the SQL asks for one more to detect
-    /// truncation.
+    /// truncation. A query's own smaller `limit` is handled the same way (see
+    /// [`CompiledQuery::row_cap`](super::CompiledQuery::row_cap)).
     pub row_cap: Option<u64>,
 }
 
@@ -345,11 +350,13 @@ pub fn plan<'a>(
     if query.limit == Some(0) {
         return Err(Error::invalid_query("limit must be at least 1"));
     }
-    let limit = match (query.limit, options.row_cap) {
-        (Some(l), Some(cap)) if l <= cap => Some(l),
-        (_, Some(cap)) => Some(cap.saturating_add(1)),
-        (l, None) => l,
+    // The caller gets at most `row_cap` rows, whichever of their own limit and the cap is
+    // smaller; the SQL asks for one more so the result can say exactly whether rows were cut.
+    let row_cap = match (query.limit, options.row_cap) {
+        (Some(l), Some(cap)) => Some(l.min(cap)),
+        (l, cap) => l.or(cap),
     };
+    let limit = row_cap.map(|c| c.saturating_add(1));
 
     let timezone = match query.timezone.as_deref() {
         None => None,
@@ -371,6 +378,7 @@ pub fn plan<'a>(
         pre_filter: and_all(pre),
         post_filter: and_all(post),
         order,
+        row_cap,
         limit,
         offset: query.offset.filter(|o| *o > 0),
         timezone,

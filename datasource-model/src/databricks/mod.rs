@@ -25,8 +25,9 @@ const PROVIDER: &str = "Databricks";
 
 /// Databricks as a [`DataSource`]: models are the Unity Catalog metric views in the configured
 /// catalog (and optional schema); queries run on the configured SQL warehouse through the
-/// Statement Execution API with the row cap pushed into the request (`row_limit`); `ask` goes to
-/// a configured Genie space.
+/// Statement Execution API with the row cap plus one probe row pushed into the request
+/// (`row_limit`, and `LIMIT cap+1` in compiled SQL), so `truncated` is exact; `ask` goes to a
+/// configured Genie space.
 ///
 /// Cheap to clone (the client and settings are shared).
 ///
@@ -283,11 +284,14 @@ impl DatabricksSource {
             .try_collect()
             .await
             .map_err(map_err)?;
+        // The manifest's `truncated` means the warehouse cut the result itself (`row_limit`, here
+        // `cap + 1`, or its byte limit); either way rows are missing. `cap_rows` keeps that and
+        // adds the probe-row check.
         let mut result = QueryResult::new(columns, rows)
             .with_sql(sql, parameters)
-            .with_query_id(statement_id);
+            .with_query_id(statement_id)
+            .with_truncated(server_truncated);
         result.cap_rows(cap);
-        result.truncated |= server_truncated && cap.is_none();
         result.stats = QueryStats {
             elapsed_ms: Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)),
             ..QueryStats::default()
@@ -443,8 +447,14 @@ impl DataSource for DatabricksSource {
     ) -> Result<QueryResult> {
         let model = self.describe_model(&query.model).await?;
         let cap = self.cap(options.max_rows);
-        // The cap goes into `row_limit`, so the SQL keeps only the caller's own limit.
-        let compiled = compile(query, &model, &DatabricksDialect, &CompileOptions::new())?;
+        // The SQL asks for `row_cap + 1` rows (the caller's limit or the cap, whichever is
+        // smaller) and `row_limit` says the same, so the probe row shows whether rows were cut.
+        let compiled = compile(
+            query,
+            &model,
+            &DatabricksDialect,
+            &CompileOptions::new().with_row_cap(cap),
+        )?;
         debug!(source = %self, sql = %compiled.sql, "query_model");
         let request = compiled.parameters.iter().fold(
             ExecuteStatementRequest::new(self.inner.warehouse_id.clone(), compiled.sql.clone()),
@@ -454,8 +464,13 @@ impl DataSource for DatabricksSource {
             return Ok(QueryResult::default().with_sql(compiled.sql, compiled.parameters));
         }
         let request = with_wait(request, options);
-        self.run(request, &compiled.sql, compiled.parameters, cap)
-            .await
+        self.run(
+            request,
+            &compiled.sql,
+            compiled.parameters,
+            compiled.row_cap,
+        )
+        .await
     }
 
     async fn ask(&self, question: &str, options: &AskOptions) -> Result<Answer> {

@@ -317,8 +317,14 @@ impl DataSource for LocalSource {
                 .with_param_values(ParamValues::from(values))
                 .map_err(map_df)?;
         }
-        self.run(df, &compiled.sql, compiled.parameters, cap, options)
-            .await
+        self.run(
+            df,
+            &compiled.sql,
+            compiled.parameters,
+            compiled.row_cap,
+            options,
+        )
+        .await
     }
 
     async fn ask(&self, _question: &str, _options: &AskOptions) -> Result<Answer> {

@@ -479,12 +479,14 @@ impl SnowflakeSource {
                 }
             }
         }
-        let mut result = QueryResult::new(columns, rows).with_query_id(f.handle.clone());
+        let mut result = QueryResult::new(columns, rows)
+            .with_query_id(f.handle.clone())
+            .with_stats(QueryStats {
+                total_rows: f.num_rows,
+                ..QueryStats::default()
+            });
+        // `numRows` above the kept rows is truncation too (partitions not fetched).
         result.cap_rows(cap);
-        result.stats = QueryStats {
-            total_rows: f.num_rows,
-            ..QueryStats::default()
-        };
         Ok(result)
     }
 
@@ -605,7 +607,7 @@ impl DataSource for SnowflakeSource {
         self.run(
             body,
             compiled.parameters,
-            cap,
+            compiled.row_cap,
             options.request_id.as_deref(),
             options.timeout_ms,
         )

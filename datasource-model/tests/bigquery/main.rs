@@ -79,14 +79,23 @@ type FakeJob = (Value, Vec<Vec<Value>>, usize);
 
 /// A fake BigQuery for the conformance suite. Every query first answers `jobComplete: false`;
 /// the first `getQueryResults` poll answers `jobComplete: false` again, then the rows come one
-/// per page with `pageToken`s. Bound `@p` values filter the regions; `LIMIT n` is honoured.
-#[derive(Default)]
+/// per page with `pageToken`s (small results) or `maxResults` per page (large ones). Bound `@p`
+/// values filter the regions; `LIMIT n` and `OFFSET n` are honoured. `groups` regions exist:
+/// the three named ones, or `R00001`… for larger fakes.
 struct FakeBigQuery {
     jobs: Mutex<HashMap<String, FakeJob>>,
+    groups: usize,
 }
 
 impl FakeBigQuery {
-    fn answer(body: &Value) -> (Value, Vec<Vec<Value>>) {
+    fn new(groups: usize) -> Self {
+        Self {
+            jobs: Mutex::default(),
+            groups,
+        }
+    }
+
+    fn answer(&self, body: &Value) -> (Value, Vec<Vec<Value>>) {
         let sql = body["query"].as_str().unwrap_or_default();
         let values: Vec<&str> = body["queryParameters"]
             .as_array()
@@ -96,27 +105,42 @@ impl FakeBigQuery {
                     .collect()
             })
             .unwrap_or_default();
-        let (schema, all): (Value, Vec<(&str, &str)>) = if sql.contains("order_date_year") {
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let (schema, all): (Value, Vec<(String, String)>) = if sql.contains("order_date_year") {
             (
                 json!({"fields": [field("order_date_year", "DATE"), field("total_revenue", "NUMERIC")]}),
-                vec![("2024-01-01", "350.00"), ("2025-01-01", "250.00")],
+                vec![pair("2024-01-01", "350.00"), pair("2025-01-01", "250.00")],
+            )
+        } else if self.groups == 3 {
+            (
+                json!({"fields": [field("region", "STRING"), field("total_revenue", "NUMERIC")]}),
+                vec![
+                    pair("EMEA", "300.00"),
+                    pair("AMER", "200.00"),
+                    pair("APAC", "100.00"),
+                ],
             )
         } else {
             (
                 json!({"fields": [field("region", "STRING"), field("total_revenue", "NUMERIC")]}),
-                vec![("EMEA", "300.00"), ("AMER", "200.00"), ("APAC", "100.00")],
+                (1..=self.groups)
+                    .map(|i| (format!("R{i:05}"), format!("{}.00", self.groups + 1 - i)))
+                    .collect(),
             )
+        };
+        let number = |pattern: &str| {
+            regex::Regex::new(pattern)
+                .ok()
+                .and_then(|re| re.captures(sql))
+                .and_then(|c| c[1].parse::<usize>().ok())
         };
         let mut out: Vec<Vec<Value>> = all
             .iter()
-            .filter(|(k, _)| values.is_empty() || values.contains(k))
+            .filter(|(k, _)| values.is_empty() || values.contains(&k.as_str()))
+            .skip(number(r"OFFSET (\d+)").unwrap_or(0))
             .map(|(k, v)| vec![json!(k), json!(v)])
             .collect();
-        let limit = regex::Regex::new(r"LIMIT (\d+)")
-            .ok()
-            .and_then(|re| re.captures(sql))
-            .and_then(|c| c[1].parse::<usize>().ok());
-        if let Some(l) = limit {
+        if let Some(l) = number(r"LIMIT (\d+)") {
             out.truncate(l);
         }
         (schema, out)
@@ -130,7 +154,7 @@ impl wiremock::Respond for FakeBigQuery {
             let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
             assert_eq!(body["useLegacySql"], json!(false));
             assert_eq!(body["defaultDataset"]["datasetId"], json!(DATASET));
-            let (schema, rows) = Self::answer(&body);
+            let (schema, rows) = self.answer(&body);
             if body["dryRun"] == json!(true) {
                 return ResponseTemplate::new(200).set_body_json(json!({
                     "kind": "bigquery#queryResponse", "jobComplete": true, "schema": schema,
@@ -163,22 +187,38 @@ impl wiremock::Respond for FakeBigQuery {
             .find(|(k, _)| k == "pageToken")
             .and_then(|(_, v)| v.parse().ok())
             .unwrap_or(0);
-        let page: Vec<Vec<Value>> = rows.iter().skip(start).take(1).cloned().collect();
+        // One row per page exercises paging; large results page by `maxResults`.
+        let size = if rows.len() <= 10 {
+            1
+        } else {
+            request
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "maxResults")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(1000)
+        };
+        let page: Vec<Vec<Value>> = rows.iter().skip(start).take(size).cloned().collect();
         let mut answer = json!({
             "kind": "bigquery#getQueryResultsResponse", "jobReference": job_ref(&id), "jobComplete": true,
             "schema": schema, "totalRows": rows.len().to_string(), "rows": self::rows(&page),
             "totalBytesProcessed": "2048", "cacheHit": false
         });
-        if start + 1 < rows.len() {
-            answer["pageToken"] = json!((start + 1).to_string());
+        if start + size < rows.len() {
+            answer["pageToken"] = json!((start + size).to_string());
         }
         ResponseTemplate::new(200).set_body_json(answer)
     }
 }
 
 async fn mount_fake(server: &MockServer) {
+    mount_fake_with(server, 3).await;
+}
+
+/// The fake with `groups` regions.
+async fn mount_fake_with(server: &MockServer, groups: usize) {
     mount_tables(server).await;
-    let fake = Arc::new(FakeBigQuery::default());
+    let fake = Arc::new(FakeBigQuery::new(groups));
     struct Shared(Arc<FakeBigQuery>);
     impl wiremock::Respond for Shared {
         fn respond(&self, request: &Request) -> ResponseTemplate {
@@ -231,6 +271,44 @@ async fn conformance_suite_over_wiremock() {
             .with_sql("SELECT region, country FROM customers ORDER BY customer_id"),
     )
     .await;
+}
+
+/// Exact `truncated` with 2,834 groups, with and without a source cap, at every boundary.
+#[cfg(feature = "conformance")]
+#[tokio::test]
+async fn conformance_truncation_with_many_groups() {
+    use datasource_model::conformance;
+    let server = MockServer::start().await;
+    mount_fake_with(&server, 2_834).await;
+    let fixture = conformance::Fixture::new("revenue_metrics", "total_revenue", "region", "R00001")
+        .with_groups(2_834);
+    for cap in [Some(100), None] {
+        let source: Arc<datasource_model::DynDataSource> =
+            Arc::new(source(&server, config(&server), cap));
+        conformance::truncation(&source, &fixture).await;
+    }
+}
+
+/// Issue 13's shape (`limit` = cap = 100): the SQL asks for 101 rows and the result says
+/// truncated exactly when more than 100 groups exist.
+#[tokio::test]
+async fn limit_equal_to_the_cap_reports_cut_groups() {
+    for (groups, truncated) in [(2_834, true), (101, true), (100, false), (99, false)] {
+        let server = MockServer::start().await;
+        mount_fake_with(&server, groups).await;
+        let s = source(&server, config(&server), Some(100));
+        let q = SemanticQuery::new("revenue_metrics")
+            .with_metrics(["total_revenue"])
+            .with_dimensions(["region"])
+            .with_limit(100);
+        let r = s
+            .query_model(&q, &QueryOptions::new().with_max_rows(100))
+            .await
+            .unwrap();
+        assert_eq!(r.row_count, groups.min(100) as u64, "{groups} groups");
+        assert_eq!(r.truncated, truncated, "{groups} groups");
+        assert!(r.sql.as_deref().unwrap_or_default().ends_with("LIMIT 101"));
+    }
 }
 
 #[tokio::test]

@@ -212,6 +212,70 @@ fn row_cap_probes_one_extra_row() {
     );
 }
 
+/// The issue-13 shape: `query_model` over MCP sends `limit = cap = 100`; the SQL must still ask
+/// for the probe row (`LIMIT 101`), or 2,834 groups come back as 100 rows "not truncated".
+#[test]
+fn limit_equal_to_the_cap_still_probes() {
+    snapshot_all(
+        "limit_equals_cap",
+        base()
+            .with_metrics(["order_count"])
+            .with_dimensions(["region"])
+            .with_order(OrderBy::desc("order_count"))
+            .with_limit(100),
+        CompileOptions::new().with_row_cap(Some(100)),
+    );
+}
+
+/// `(query limit, row cap)` → `(CompiledQuery::row_cap, rendered LIMIT)`, for every dialect:
+/// the SQL always asks for one row more than the caller gets, whichever bound is smaller.
+#[test]
+fn every_bound_renders_row_cap_plus_one() {
+    let cases: &[(Option<u64>, Option<u64>, Option<u64>)] = &[
+        (None, None, None),
+        (None, Some(100), Some(100)),
+        (Some(100), Some(100), Some(100)),
+        (Some(99), Some(100), Some(99)),
+        (Some(101), Some(100), Some(100)),
+        (Some(2_834), Some(100), Some(100)),
+        (Some(10), None, Some(10)),
+        (Some(1), Some(1), Some(1)),
+        (None, Some(1), Some(1)),
+        (Some(u64::MAX), None, Some(u64::MAX)),
+        (None, Some(u64::MAX), Some(u64::MAX)),
+    ];
+    for (name, dialect, model) in dialects() {
+        for &(limit, cap, row_cap) in cases {
+            let mut q = SemanticQuery::new(model.name.clone())
+                .with_metrics(["order_count"])
+                .with_dimensions(["region"]);
+            q.limit = limit;
+            let compiled = compile(
+                &q,
+                &model,
+                dialect.as_ref(),
+                &CompileOptions::new().with_row_cap(cap),
+            )
+            .unwrap_or_else(|e| panic!("{name} {limit:?}/{cap:?}: {e}"));
+            assert_eq!(compiled.row_cap, row_cap, "{name} {limit:?}/{cap:?}");
+            let last = compiled.sql.lines().last().unwrap_or_default().to_string();
+            match row_cap {
+                Some(c) => assert_eq!(
+                    last,
+                    format!("LIMIT {}", c.saturating_add(1)),
+                    "{name} {limit:?}/{cap:?}: {}",
+                    compiled.sql
+                ),
+                None => assert!(
+                    !compiled.sql.contains("LIMIT"),
+                    "{name}: no bound, no LIMIT: {}",
+                    compiled.sql
+                ),
+            }
+        }
+    }
+}
+
 #[test]
 fn timezone_is_bound() {
     for (name, dialect, model) in dialects() {

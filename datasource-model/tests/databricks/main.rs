@@ -340,45 +340,165 @@ async fn config_builds_a_databricks_source_without_leaking_the_token() {
     assert!(!format!("{source:?}").contains("dapi-secret"));
 }
 
-/// A fake warehouse for the conformance suite: answers `region`/`total_revenue` groups,
-/// honours bound filter values, `LIMIT` and `row_limit`, like the real service would.
-#[cfg(feature = "conformance")]
-struct FakeWarehouse;
+/// The `(region, total_revenue)` groups of a fake warehouse with `n` groups: the three named
+/// regions, or `R00001`… for larger fakes.
+fn fake_groups(n: usize) -> Vec<(String, String)> {
+    if n == 3 {
+        return [("EMEA", "300.00"), ("AMER", "200.00"), ("APAC", "100.00")]
+            .iter()
+            .map(|(r, v)| ((*r).to_string(), (*v).to_string()))
+            .collect();
+    }
+    (1..=n)
+        .map(|i| (format!("R{i:05}"), format!("{}.00", n + 1 - i)))
+        .collect()
+}
 
-#[cfg(feature = "conformance")]
+/// A fake warehouse for the conformance suite: answers `region`/`total_revenue` groups,
+/// honours bound filter values, `LIMIT`, `OFFSET` and `row_limit` like the real service
+/// (the manifest says `truncated` when `row_limit` cut rows).
+struct FakeWarehouse {
+    groups: usize,
+}
+
 impl wiremock::Respond for FakeWarehouse {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
         let sql = body["statement"].as_str().unwrap_or_default();
-        let all = [("EMEA", "300.00"), ("AMER", "200.00"), ("APAC", "100.00")];
         let values: Vec<&str> = body["parameters"]
             .as_array()
             .map(|ps| ps.iter().filter_map(|p| p["value"].as_str()).collect())
             .unwrap_or_default();
-        let mut rows: Vec<Value> = all
-            .iter()
-            .filter(|(region, _)| values.is_empty() || values.contains(region))
+        let number = |pattern: &str| {
+            regex::Regex::new(pattern)
+                .ok()
+                .and_then(|re| re.captures(sql))
+                .and_then(|c| c.get(1))
+                .and_then(|m| m.as_str().parse::<usize>().ok())
+        };
+        let mut rows: Vec<Value> = fake_groups(self.groups)
+            .into_iter()
+            .filter(|(region, _)| values.is_empty() || values.contains(&region.as_str()))
+            .skip(number(r"OFFSET (\d+)").unwrap_or(0))
             .map(|(r, v)| json!([r, v]))
             .collect();
-        let limit = regex::Regex::new(r"LIMIT (\d+)")
-            .ok()
-            .and_then(|re| re.captures(sql))
-            .and_then(|c| c.get(1))
-            .and_then(|m| m.as_str().parse::<usize>().ok());
-        if let Some(l) = limit {
+        if let Some(l) = number(r"LIMIT (\d+)") {
             rows.truncate(l);
         }
+        let mut truncated = false;
         if let Some(l) = body["row_limit"].as_u64() {
-            rows.truncate(usize::try_from(l).unwrap_or(usize::MAX));
+            let l = usize::try_from(l).unwrap_or(usize::MAX);
+            truncated = rows.len() > l;
+            rows.truncate(l);
         }
-        ResponseTemplate::new(200).set_body_json(statement(
+        let mut answer = statement(
             json!([
                 {"name": "region", "type_name": "STRING", "type_text": "STRING", "position": 0},
                 {"name": "total_revenue", "type_name": "DECIMAL", "type_text": "DECIMAL(38,2)", "position": 1}
             ]),
             Value::Array(rows),
-        ))
+        );
+        answer["manifest"]["truncated"] = json!(truncated);
+        ResponseTemplate::new(200).set_body_json(answer)
     }
+}
+
+/// A server with the metric view, discovery, connection checks and a fake warehouse of
+/// `groups` groups.
+async fn mount_fake(server: &MockServer, groups: usize) {
+    mount_table(server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/unity-catalog/table-summaries"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "tables": [{"full_name": "main.sales.revenue_metrics", "table_type": "METRIC_VIEW"}]
+        })))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/preview/scim/v2/Me"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"userName": "ana"})))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.0/sql/warehouses/wh1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "wh1", "name": "S", "state": "RUNNING"})),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/unity-catalog/catalogs/main"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"name": "main"})))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.0/sql/statements"))
+        .respond_with(FakeWarehouse { groups })
+        .mount(server)
+        .await;
+}
+
+/// The SQL of the last statement the server received.
+async fn last_statement(server: &MockServer) -> String {
+    let requests = server.received_requests().await.unwrap_or_default();
+    let post = requests
+        .iter()
+        .rev()
+        .find(|r| r.method.as_str() == "POST")
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap_or_default())
+        .unwrap_or_default();
+    post["statement"].as_str().unwrap_or_default().to_string()
+}
+
+/// Issue 13: 2,834 groups through `query_model` with the MCP shape (`limit` = cap = 100) came
+/// back as 100 rows "not truncated". The SQL now asks for 101 and the result says truncated;
+/// at exactly 100 groups it does not.
+#[tokio::test]
+async fn limit_equal_to_the_cap_reports_cut_groups() {
+    for (groups, truncated) in [(2_834, true), (101, true), (100, false), (99, false)] {
+        let server = MockServer::start().await;
+        mount_fake(&server, groups).await;
+        let s = source(&server, false);
+        let q = SemanticQuery::new("revenue_metrics")
+            .with_metrics(["total_revenue"])
+            .with_dimensions(["region"])
+            .with_limit(100);
+        let r = s
+            .query_model(&q, &QueryOptions::new().with_max_rows(100))
+            .await
+            .unwrap();
+        assert_eq!(r.row_count, groups.min(100) as u64, "{groups} groups");
+        assert_eq!(r.truncated, truncated, "{groups} groups");
+        let sql = last_statement(&server).await;
+        assert!(sql.ends_with("LIMIT 101"), "{sql}");
+    }
+}
+
+/// The manifest's own `truncated` (the warehouse cut rows, e.g. at its byte limit) is kept even
+/// when fewer rows than the cap came back.
+#[tokio::test]
+async fn a_server_side_cut_is_truncation_even_below_the_cap() {
+    let server = MockServer::start().await;
+    mount_table(&server).await;
+    let mut answer = region_revenue();
+    answer["manifest"]["truncated"] = json!(true);
+    Mock::given(method("POST"))
+        .and(path("/api/2.0/sql/statements"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .mount(&server)
+        .await;
+    let s = source(&server, false);
+    let q = SemanticQuery::new("revenue_metrics")
+        .with_metrics(["total_revenue"])
+        .with_dimensions(["region"]);
+    let r = s.query_model(&q, &QueryOptions::new()).await.unwrap();
+    assert_eq!((r.row_count, r.truncated), (3, true));
+    let r = s
+        .execute_sql(&SqlRequest::new("SELECT 1"), &QueryOptions::new())
+        .await
+        .unwrap();
+    assert_eq!((r.row_count, r.truncated), (3, true));
 }
 
 #[cfg(feature = "conformance")]
@@ -388,37 +508,7 @@ async fn conformance_suite_over_wiremock() {
     use std::sync::Arc;
 
     let server = MockServer::start().await;
-    mount_table(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/api/2.1/unity-catalog/table-summaries"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "tables": [{"full_name": "main.sales.revenue_metrics", "table_type": "METRIC_VIEW"}]
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/2.0/preview/scim/v2/Me"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"userName": "ana"})))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/2.0/sql/warehouses/wh1"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "wh1", "name": "S", "state": "RUNNING"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/2.1/unity-catalog/catalogs/main"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"name": "main"})))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/2.0/sql/statements"))
-        .respond_with(FakeWarehouse)
-        .mount(&server)
-        .await;
+    mount_fake(&server, 3).await;
     let source: Arc<datasource_model::DynDataSource> = Arc::new(source(&server, false));
     // No time dimension / SQL in the fixture: the fake warehouse only knows one result shape.
     conformance::run_all(
@@ -431,4 +521,32 @@ async fn conformance_suite_over_wiremock() {
         ),
     )
     .await;
+}
+
+/// Exact `truncated` with 2,834 groups: under the source's cap of 100 (the issue-13 case) and
+/// without a source cap, at every boundary.
+#[cfg(feature = "conformance")]
+#[tokio::test]
+async fn conformance_truncation_with_many_groups() {
+    use datasource_model::conformance;
+    use std::sync::Arc;
+
+    let server = MockServer::start().await;
+    mount_fake(&server, 2_834).await;
+    let fixture = conformance::Fixture::new(
+        "main.sales.revenue_metrics",
+        "total_revenue",
+        "region",
+        "R00001",
+    )
+    .with_groups(2_834);
+    let capped: Arc<datasource_model::DynDataSource> = Arc::new(source(&server, false));
+    conformance::truncation(&capped, &fixture).await;
+    let config = DatabricksConfig::new("wh1", "main")
+        .with_host(server.uri())
+        .with_token("dapi-test")
+        .with_schema("sales");
+    let uncapped: Arc<datasource_model::DynDataSource> =
+        Arc::new(DatabricksSource::from_config(&config, None).unwrap());
+    conformance::truncation(&uncapped, &fixture).await;
 }

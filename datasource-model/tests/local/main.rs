@@ -364,3 +364,77 @@ async fn broken_models_fail_at_build_with_the_model_name() {
         .unwrap_err();
     assert!(err.to_string().contains("not a valid identifier"), "{err}");
 }
+
+/// A local source with one model, `groups_model`, whose `region` dimension has `n` distinct
+/// values (two orders each), optionally capped.
+async fn groups_source(n: usize, max_rows: Option<u64>) -> LocalSource {
+    let mut csv = String::from("region,amount\n");
+    for i in 1..=n {
+        csv.push_str(&format!("R{i:05},{i}.50\nR{i:05},1.00\n"));
+    }
+    let yaml = "version: \"1.1\"\nsource: orders\ndimensions:\n  - name: region\n    expr: source.region\nmeasures:\n  - name: total_revenue\n    expr: SUM(source.amount)\n";
+    let mut b = LocalSource::builder()
+        .with_csv_data("orders", csv)
+        .with_model_yaml("groups_model", yaml);
+    if let Some(m) = max_rows {
+        b = b.with_max_rows(m);
+    }
+    b.build().await.unwrap()
+}
+
+/// Issue 13 on DataFusion: 2,834 groups under a cap of 100 (with and without the caller's
+/// `limit` of 100) return 100 rows and say truncated; at 100 groups they do not.
+#[tokio::test]
+async fn many_groups_under_the_cap_say_truncated_exactly() {
+    for (groups, truncated) in [(2_834, true), (101, true), (100, false), (99, false)] {
+        let source = groups_source(groups, Some(100)).await;
+        for limit in [None, Some(100), Some(2_834)] {
+            let mut q = SemanticQuery::new("groups_model")
+                .with_metrics(["total_revenue"])
+                .with_dimensions(["region"])
+                .with_order(OrderBy::asc("region"));
+            q.limit = limit;
+            for options in [QueryOptions::new(), QueryOptions::new().with_max_rows(100)] {
+                let r = source.query_model(&q, &options).await.unwrap();
+                let case = format!("{groups} groups, limit {limit:?}, {options:?}");
+                assert_eq!(r.row_count, groups.min(100) as u64, "{case}");
+                assert_eq!(r.rows.len(), groups.min(100), "{case}");
+                assert_eq!(r.truncated, truncated, "{case}");
+                let sql = r.sql.unwrap_or_default();
+                assert!(sql.ends_with("LIMIT 101"), "{case}: {sql}");
+                assert_eq!(r.rows[0][0], json!("R00001"), "{case}");
+            }
+        }
+    }
+    // Without any cap every group comes back.
+    let source = groups_source(2_834, None).await;
+    let q = SemanticQuery::new("groups_model")
+        .with_metrics(["total_revenue"])
+        .with_dimensions(["region"]);
+    let r = source.query_model(&q, &QueryOptions::new()).await.unwrap();
+    assert_eq!((r.row_count, r.truncated), (2_834, false));
+    assert!(!r.sql.unwrap_or_default().contains("LIMIT"));
+}
+
+/// The conformance boundaries (cap − 1, cap, cap + 1, many) on DataFusion with 2,834 groups,
+/// under a source cap of 100 and without one.
+#[cfg(feature = "conformance")]
+#[tokio::test]
+async fn conformance_truncation_with_many_groups() {
+    use datasource_model::conformance;
+    let fixture = conformance::Fixture::new("groups_model", "total_revenue", "region", "R00001")
+        .with_groups(2_834);
+    for cap in [Some(100), None] {
+        let source: Arc<DynDataSource> = Arc::new(groups_source(2_834, cap).await);
+        conformance::truncation(&source, &fixture).await;
+    }
+    // Small counts: groups = cap ± 1 around the edges of tiny caps.
+    for groups in [2, 3, 5] {
+        let source: Arc<DynDataSource> = Arc::new(groups_source(groups, None).await);
+        conformance::truncation(
+            &source,
+            &conformance::Fixture::new("groups_model", "total_revenue", "region", "R00001"),
+        )
+        .await;
+    }
+}

@@ -54,22 +54,29 @@ fn ok(row_type: Value, data: Value) -> ResponseTemplate {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FakeSnowflake {
     information_schema: bool,
+    /// Regions the semantic view answers: the three named ones, or `R00001`… when not 3.
+    groups: usize,
 }
 
 impl FakeSnowflake {
     /// Mount the full fake (INFORMATION_SCHEMA available).
     pub(crate) async fn mount(server: &MockServer) {
+        Self::with_groups(3).mount_on(server).await;
+    }
+
+    /// A full fake whose semantic view has `groups` regions.
+    pub(crate) fn with_groups(groups: usize) -> Self {
         Self {
             information_schema: true,
+            groups,
         }
-        .mount_on(server)
-        .await;
     }
 
     /// A fake whose INFORMATION_SCHEMA semantic views fail with 422 (older accounts).
     pub(crate) fn without_information_schema() -> Self {
         Self {
             information_schema: false,
+            groups: 3,
         }
     }
 
@@ -390,7 +397,7 @@ impl Respond for FakeSnowflake {
             ));
         }
         if sql.contains("SEMANTIC_VIEW(") {
-            return semantic_query(&sql, &binds);
+            return semantic_query(&sql, &binds, self.groups);
         }
         ResponseTemplate::new(422).set_body_json(json!({
             "code": "001003", "sqlState": "42000",
@@ -400,9 +407,19 @@ impl Respond for FakeSnowflake {
     }
 }
 
-/// Evaluate a `SEMANTIC_VIEW(...)` query over three regions.
-fn semantic_query(sql: &str, binds: &[(String, String)]) -> ResponseTemplate {
-    let all = [("EMEA", "300.50"), ("AMER", "200.25"), ("APAC", "100.00")];
+/// Evaluate a `SEMANTIC_VIEW(...)` query over `n` regions (three named ones when `n` is 3),
+/// honouring bound filters, `LIMIT` and `OFFSET`.
+fn semantic_query(sql: &str, binds: &[(String, String)], n: usize) -> ResponseTemplate {
+    let all: Vec<(String, String)> = if n == 3 {
+        [("EMEA", "300.50"), ("AMER", "200.25"), ("APAC", "100.00")]
+            .iter()
+            .map(|(r, v)| ((*r).to_string(), (*v).to_string()))
+            .collect()
+    } else {
+        (1..=n)
+            .map(|i| (format!("R{i:05}"), format!("{}.00", n + 1 - i)))
+            .collect()
+    };
     let select = sql
         .strip_prefix("SELECT ")
         .and_then(|s| s.split(['\n']).next())
@@ -427,8 +444,8 @@ fn semantic_query(sql: &str, binds: &[(String, String)]) -> ResponseTemplate {
     let has_region = outputs.iter().any(|o| o == "region");
     let mut groups: Vec<(String, f64)> = all
         .iter()
-        .filter(|(r, _)| regions.is_empty() || regions.contains(r))
-        .map(|(r, v)| ((*r).to_string(), v.parse().unwrap_or(0.0)))
+        .filter(|(r, _)| regions.is_empty() || regions.contains(&r.as_str()))
+        .map(|(r, v)| (r.clone(), v.parse().unwrap_or(0.0)))
         .collect();
     if !has_region {
         let total: f64 = groups.iter().map(|(_, v)| v).sum();
@@ -439,12 +456,17 @@ fn semantic_query(sql: &str, binds: &[(String, String)]) -> ResponseTemplate {
         };
     }
     groups.retain(|(_, v)| min_revenue.is_none_or(|m| *v > m));
-    let limit = regex::Regex::new(r"LIMIT (\d+)")
-        .ok()
-        .and_then(|re| re.captures(sql))
-        .and_then(|c| c.get(1))
-        .and_then(|m| m.as_str().parse::<usize>().ok());
-    if let Some(l) = limit {
+    let number = |pattern: &str| {
+        regex::Regex::new(pattern)
+            .ok()
+            .and_then(|re| re.captures(sql))
+            .and_then(|c| c.get(1))
+            .and_then(|m| m.as_str().parse::<usize>().ok())
+    };
+    if let Some(o) = number(r"OFFSET (\d+)") {
+        groups.drain(..o.min(groups.len()));
+    }
+    if let Some(l) = number(r"LIMIT (\d+)") {
         groups.truncate(l);
     }
     let row_type: Vec<Value> = outputs

@@ -729,3 +729,51 @@ async fn conformance_suite_over_wiremock() {
     .with_question("What is revenue by region?");
     conformance::run_all(s, &fixture).await;
 }
+
+/// Exact `truncated` with 2,834 groups, under the source's cap of 100 and without one.
+#[cfg(feature = "conformance")]
+#[tokio::test]
+async fn conformance_truncation_with_many_groups() {
+    use datasource_model::conformance;
+
+    let server = MockServer::start().await;
+    FakeSnowflake::with_groups(2_834).mount_on(&server).await;
+    let cfg = config(&server).with_cortex_analyst(None);
+    let fixture = conformance::Fixture::new(
+        "SALES.PUBLIC.REVENUE_METRICS",
+        "total_revenue",
+        "region",
+        "R00001",
+    )
+    .with_groups(2_834);
+    for cap in [Some(100), None] {
+        let s: Arc<datasource_model::DynDataSource> = Arc::new(
+            SnowflakeSource::from_config(&cfg, cap)
+                .unwrap()
+                .with_fast_retries(),
+        );
+        conformance::truncation(&s, &fixture).await;
+    }
+}
+
+/// Issue 13's shape (`limit` = cap = 100): the SQL asks for 101 rows and the result says
+/// truncated exactly when more than 100 groups exist.
+#[tokio::test]
+async fn limit_equal_to_the_cap_reports_cut_groups() {
+    for (groups, truncated) in [(2_834, true), (101, true), (100, false), (99, false)] {
+        let server = MockServer::start().await;
+        FakeSnowflake::with_groups(groups).mount_on(&server).await;
+        let q = SemanticQuery::new("REVENUE_METRICS")
+            .with_metrics(["total_revenue"])
+            .with_dimensions(["region"])
+            .with_limit(100);
+        let r = source(&server)
+            .query_model(&q, &QueryOptions::new().with_max_rows(100))
+            .await
+            .unwrap();
+        assert_eq!(r.row_count, groups.min(100) as u64, "{groups} groups");
+        assert_eq!(r.truncated, truncated, "{groups} groups");
+        let sql = r.sql.unwrap_or_default();
+        assert!(sql.ends_with("LIMIT 101"), "{sql}");
+    }
+}
