@@ -13,7 +13,10 @@
 //! ```
 //!
 //! Toolsets (`--toolsets`, comma-separated, `all` for every one): `datasource` (needs
-//! `--catalog` and `--warehouse-id`), `workspace`, `bundle`, `platform`. Credentials come from
+//! `--catalog`; a warehouse is discovered without `--warehouse-id`), `workspace`, `bundle`,
+//! `platform`. Default: `workspace`, or `datasource` when `--models` is given (`--models` with
+//! toolsets that leave `datasource` out is refused). `--models` takes short
+//! (`revenue_metrics`) or qualified (`main.sales.revenue_metrics`) names, any case. Credentials come from
 //! the environment (`DATABRICKS_HOST`, `DATABRICKS_TOKEN`, OAuth variables) or a
 //! `~/.databrickscfg` profile (`--profile`), never from flags. Read-only by default: tools that
 //! change anything are served only with `--allow-writes`.
