@@ -402,3 +402,17 @@ async fn a_byte_order_mark_and_crlf_are_accepted() {
     assert_eq!(answer["id"], "bom", "{answer}");
     assert!(answer.get("result").is_some(), "{answer}");
 }
+
+/// `printf 'garbage\n' | server`: the answer to a last bad line is written before the server
+/// closes, for every kind of bad line.
+#[tokio::test]
+async fn a_bad_last_line_is_answered_before_end_of_input() {
+    for (name, line) in parse_errors() {
+        let mut raw = Raw::start(None).await;
+        raw.send(&line).await;
+        raw.write.shutdown().await.expect("shutdown");
+        let answer = raw.recv().await;
+        assert_eq!(answer["error"]["code"], PARSE_ERROR, "{name}: {answer}");
+        assert_eq!(answer["id"], Value::Null, "{name}");
+    }
+}

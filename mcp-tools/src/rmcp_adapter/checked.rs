@@ -48,6 +48,9 @@ pub struct CheckedTransport<R, W> {
     discarding: bool,
     max_line_bytes: usize,
     write: Arc<Mutex<Option<W>>>,
+    /// Error answers being written; awaited before end of input is reported, so the answer to
+    /// a last bad line is not lost when the transport closes.
+    answering: Vec<tokio::task::JoinHandle<()>>,
 }
 
 enum LineRead {
@@ -70,6 +73,7 @@ where
             discarding: false,
             max_line_bytes: MAX_MESSAGE_BYTES,
             write: Arc::new(Mutex::new(Some(write))),
+            answering: Vec::new(),
         }
     }
 
@@ -118,18 +122,26 @@ where
 
     /// Writes `line` in the background: a rejection must reach the client even when this
     /// `receive` is cancelled, and never interleaves with a response (one writer lock).
-    fn answer(&self, rejection: &Rejection) {
+    fn answer(&mut self, rejection: &Rejection) {
         tracing::debug!(code = rejection.code(), message = %rejection.message(), "answering a malformed message");
         let write = Arc::clone(&self.write);
         let line = rejection.to_line();
-        tokio::spawn(async move {
+        self.answering.retain(|h| !h.is_finished());
+        self.answering.push(tokio::spawn(async move {
             let mut guard = write.lock().await;
             if let Some(w) = guard.as_mut()
                 && let Err(e) = write_line(w, &line).await
             {
                 tracing::debug!(error = %e, "error response not delivered");
             }
-        });
+        }));
+    }
+
+    /// Waits for the error answers still being written.
+    async fn answered(&mut self) {
+        while let Some(handle) = self.answering.pop() {
+            let _ = handle.await;
+        }
     }
 }
 
@@ -202,9 +214,13 @@ where
                     continue;
                 }
                 // A trailing message without its newline is incomplete: nothing to deliver.
-                LineRead::Eof => return None,
+                LineRead::Eof => {
+                    self.answered().await;
+                    return None;
+                }
                 LineRead::Io(e) => {
                     tracing::error!(error = %e, "reading the MCP transport failed");
+                    self.answered().await;
                     return None;
                 }
             }
