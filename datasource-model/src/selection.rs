@@ -301,4 +301,81 @@ mod tests {
         }
         assert!(checked > 300);
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn segment() -> impl Strategy<Value = String> {
+            "[A-Za-z_][A-Za-z0-9_]{0,11}"
+        }
+
+        fn name() -> impl Strategy<Value = Vec<String>> {
+            prop::collection::vec(segment(), 1..4)
+        }
+
+        fn flip_case(s: &str, mask: u64) -> String {
+            s.chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if mask >> (i % 64) & 1 == 1 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c.to_ascii_lowercase()
+                    }
+                })
+                .collect()
+        }
+
+        proptest! {
+            /// Every dot-aligned suffix of a qualified name, in any case, selects it.
+            #[test]
+            fn aligned_suffixes_select(parts in name(), cut in 0usize..4, mask in any::<u64>()) {
+                let full = parts.join(".");
+                let from = cut.min(parts.len() - 1);
+                let suffix = parts[from..].join(".");
+                prop_assert!(selector_matches(&flip_case(&suffix, mask), &full));
+                prop_assert!(selector_matches(&suffix, &flip_case(&full, mask)));
+            }
+
+            /// A selector that ends inside a segment, or names a longer path, never selects.
+            #[test]
+            fn unaligned_or_longer_selectors_do_not_select(
+                parts in name(),
+                extra in segment(),
+                skip in 1usize..6,
+            ) {
+                let full = parts.join(".");
+                let last = &parts[parts.len() - 1];
+                if last.chars().count() > skip {
+                    let inner: String = last.chars().skip(skip).collect();
+                    prop_assert!(!selector_matches(&inner, &full), "{inner} / {full}");
+                }
+                let longer = format!("{extra}.{full}");
+                prop_assert!(!selector_matches(&longer, &full));
+                let longer = format!("{full}.{extra}");
+                prop_assert!(!selector_matches(&longer, &full));
+            }
+
+            /// `select` keeps exactly the matching items, in order, and reports exactly the
+            /// selectors that matched none.
+            #[test]
+            fn select_agrees_with_matches(
+                names in prop::collection::vec(name(), 0..8),
+                selectors in prop::collection::vec(prop::collection::vec(segment(), 1..3), 0..5),
+            ) {
+                let names: Vec<String> = names.iter().map(|p| p.join(".")).collect();
+                let selectors: Vec<String> = selectors.iter().map(|p| p.join(".")).collect();
+                let selector = ModelSelector::new(&selectors);
+                let selection = selector.select(names.iter(), |n| n.as_str());
+                let expected: Vec<&String> =
+                    names.iter().filter(|n| selector.matches(n)).collect();
+                prop_assert_eq!(&selection.selected, &expected);
+                for s in selector.selectors() {
+                    let used = names.iter().any(|n| selector_matches(s, n));
+                    prop_assert_eq!(!used, selection.not_found.contains(s));
+                }
+            }
+        }
+    }
 }
