@@ -13,7 +13,10 @@
 //! ```
 //!
 //! Toolsets (`--toolsets`, comma-separated, `all` for every one): `datasource` (needs
-//! `--catalog` and `--warehouse-id`), `workspace`, `bundle`, `platform`. Credentials come from
+//! `--catalog`; a warehouse is discovered without `--warehouse-id`), `workspace`, `bundle`,
+//! `platform`. Default: `workspace`, or `datasource` when `--models` is given (`--models` with
+//! toolsets that leave `datasource` out is refused). `--models` takes short
+//! (`revenue_metrics`) or qualified (`main.sales.revenue_metrics`) names, any case. Credentials come from
 //! the environment (`DATABRICKS_HOST`, `DATABRICKS_TOKEN`, OAuth variables) or a
 //! `~/.databrickscfg` profile (`--profile`), never from flags. Read-only by default: tools that
 //! change anything are served only with `--allow-writes`.
@@ -60,15 +63,18 @@ struct Args {
     #[arg(long, value_name = "VAR")]
     token_env: Option<String>,
     /// Toolsets to serve (comma-separated): datasource, workspace, bundle, platform, or all.
-    #[arg(long, value_delimiter = ',', default_value = "workspace")]
-    toolsets: Vec<String>,
+    /// Default: `datasource` when --models is given, `workspace` otherwise.
+    #[arg(long, value_delimiter = ',')]
+    toolsets: Option<Vec<String>>,
     /// Unity Catalog catalog whose metric views the datasource toolset serves.
     #[arg(long)]
     catalog: Option<String>,
     /// Restrict the datasource toolset to one schema.
     #[arg(long)]
     schema: Option<String>,
-    /// Serve only these models (comma-separated metric view names).
+    /// Serve only these models (comma-separated metric view names, short like
+    /// `revenue_metrics` or qualified like `main.sales.revenue_metrics`, any case). Implies the
+    /// datasource toolset when --toolsets is not given.
     #[arg(long, value_delimiter = ',')]
     models: Vec<String>,
     /// SQL warehouse for queries (datasource, execute_dbsql, platform datasets).
@@ -130,9 +136,20 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let toolsets = selected_toolsets(&args.toolsets)?;
+    // Non-UTF-8 variables are skipped (none of the Databricks ones may be).
+    let env: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    let server = build_server(&args, &env).await?;
+    serve::serve(server, &args.transport, "databricks-mcp-server").await
+}
 
-    let mut config = databricks_client::ConfigBuilder::from_env();
+/// The server the flags describe, with Databricks configured from `env` (the process
+/// environment in `main`; a fixed list in tests, so no test mutates the environment).
+async fn build_server(args: &Args, env: &[(String, String)]) -> Result<McpServer> {
+    let toolsets = toolsets_for(args.toolsets.as_deref(), &args.models)?;
+
+    let mut config = databricks_client::ConfigBuilder::default().with_env_vars(env.to_vec());
     if let Some(url) = &args.workspace_url {
         config = config.host(url.clone());
     }
@@ -141,12 +158,17 @@ async fn main() -> Result<()> {
     }
     let token_from_env = match &args.token_env {
         // The value never enters the error: only the variable's name does.
-        Some(var) => Some(std::env::var(var).map_err(|_| {
-            anyhow::anyhow!(
-                "--token-env={var}: the environment variable {var} is not set (or not UTF-8); \
-                 map the credential Secret's key onto it"
-            )
-        })?),
+        Some(var) => Some(
+            env.iter()
+                .find(|(k, _)| k == var)
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--token-env={var}: the environment variable {var} is not set (or not UTF-8); \
+                         map the credential Secret's key onto it"
+                    )
+                })?,
+        ),
         None => None,
     };
     if let Some(token) = &token_from_env {
@@ -285,7 +307,30 @@ async fn main() -> Result<()> {
         .with_instructions(
             "Databricks workspace tools. Start with health. Long operations (run_job, start_cluster, deploy_model, execute_notebook) return an id at once; pass wait_seconds to wait with progress, or poll the matching status tool. Table schemas and notebook sources are also resources (databricks://tables/..., databricks://notebooks/...).",
         );
-    serve::serve(server, &args.transport, "databricks-mcp-server").await
+    Ok(server)
+}
+
+/// The toolsets to serve: `--toolsets` as given, or its default (`datasource` when `--models`
+/// selects models, `workspace` otherwise). `--models` with toolsets that leave `datasource` out
+/// is refused: the selection would silently serve nothing.
+fn toolsets_for(toolsets: Option<&[String]>, models: &[String]) -> Result<Vec<&'static str>> {
+    let has_models = models.iter().any(|m| !m.trim().is_empty());
+    let Some(names) = toolsets else {
+        return Ok(vec![if has_models {
+            DATASOURCE_TOOLSET
+        } else {
+            WORKSPACE_TOOLSET
+        }]);
+    };
+    let chosen = selected_toolsets(names)?;
+    if has_models && !chosen.contains(&DATASOURCE_TOOLSET) {
+        bail!(
+            "--models selects models of the datasource toolset, but --toolsets={} leaves it out; add datasource (e.g. --toolsets=datasource,{}) or drop --models",
+            names.join(","),
+            names.join(",")
+        );
+    }
+    Ok(chosen)
 }
 
 /// The toolsets named by `--toolsets`, in the canonical order, `all` expanded.
@@ -315,4 +360,209 @@ fn selected_toolsets(names: &[String]) -> Result<Vec<&'static str>> {
         );
     }
     Ok(ordered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rmcp::ServiceExt;
+    use rmcp::model::CallToolRequestParams;
+    use serde_json::{Value, json};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    /// The kagent proposal's command line, exactly as the generated manifests pass it.
+    const PROPOSAL_FLAGS: [&str; 5] = [
+        "databricks-mcp-server",
+        "--catalog=main",
+        "--schema=sales",
+        "--models=revenue_metrics,customer_360",
+        "--toolsets=datasource",
+    ];
+
+    /// A workspace with one running warehouse and two metric views in `main.sales` (plus a
+    /// managed table and a metric view in another schema, which must not be served).
+    async fn workspace() -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/2.0/sql/warehouses"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "warehouses": [{"id": "wh1", "name": "Serverless", "state": "RUNNING"}]
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/2.1/unity-catalog/table-summaries"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "tables": [
+                    {"full_name": "main.sales.revenue_metrics", "table_type": "METRIC_VIEW"},
+                    {"full_name": "main.sales.orders", "table_type": "MANAGED"},
+                    {"full_name": "main.sales.customer_360", "table_type": "METRIC_VIEW"},
+                    {"full_name": "main.sales.churn_metrics", "table_type": "METRIC_VIEW"}
+                ]
+            })))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    fn env(server: &MockServer) -> Vec<(String, String)> {
+        vec![
+            ("DATABRICKS_HOST".to_owned(), server.uri()),
+            ("DATABRICKS_TOKEN".to_owned(), "dapi-test".to_owned()),
+        ]
+    }
+
+    /// Starts the composed server on an in-process pipe and returns a connected client.
+    async fn connect(
+        flags: &[&str],
+        server: &MockServer,
+    ) -> Result<rmcp::service::RunningService<rmcp::RoleClient, ()>> {
+        let args = Args::try_parse_from(flags)?;
+        let mcp = build_server(&args, &env(server)).await?;
+        let (server_io, client_io) = tokio::io::duplex(1 << 20);
+        tokio::spawn(async move {
+            if let Ok(running) = mcp.serve(server_io).await {
+                let _ = running.waiting().await;
+            }
+        });
+        Ok(().serve(client_io).await?)
+    }
+
+    async fn list_models(
+        client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
+    ) -> Result<(Value, String)> {
+        let result = client
+            .call_tool(CallToolRequestParams::new("list_models"))
+            .await?;
+        let text: String = result
+            .content
+            .iter()
+            .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+            .collect();
+        anyhow::ensure!(result.is_error != Some(true), "list_models failed: {text}");
+        Ok((result.structured_content.unwrap_or_default(), text))
+    }
+
+    #[tokio::test]
+    async fn the_proposal_flags_list_both_models() -> Result<()> {
+        let server = workspace().await;
+        let client = connect(&PROPOSAL_FLAGS, &server).await?;
+        let (models, text) = list_models(&client).await?;
+        assert_eq!(models["count"], 2, "{text}");
+        let names: Vec<&str> = models["models"]
+            .as_array()
+            .context("models")?
+            .iter()
+            .filter_map(|m| m["name"].as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["main.sales.revenue_metrics", "main.sales.customer_360"]
+        );
+        assert!(models.get("not_found").is_none(), "{models}");
+        assert!(text.starts_with("2 models"), "{text}");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn qualified_and_mixed_case_models_select_the_same_views() -> Result<()> {
+        let server = workspace().await;
+        for models in [
+            "--models=main.sales.revenue_metrics,main.sales.customer_360",
+            "--models=REVENUE_METRICS,sales.Customer_360",
+            "--models=revenue_metrics,customer_360,missing_view",
+        ] {
+            let flags = [
+                "databricks-mcp-server",
+                "--catalog=main",
+                "--schema=sales",
+                models,
+                "--toolsets=datasource",
+            ];
+            let client = connect(&flags, &server).await?;
+            let (listed, text) = list_models(&client).await?;
+            assert_eq!(listed["count"], 2, "{models}: {text}");
+            if models.contains("missing_view") {
+                assert_eq!(listed["not_found"], json!(["missing_view"]), "{text}");
+                assert!(text.contains("missing_view"), "{text}");
+            }
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn models_without_toolsets_serve_the_model_tools() -> Result<()> {
+        let server = workspace().await;
+        let client = connect(&PROPOSAL_FLAGS[..4], &server).await?;
+        let tools: Vec<String> = client
+            .list_all_tools()
+            .await?
+            .iter()
+            .map(|t| t.name.to_string())
+            .collect();
+        for t in [
+            "list_models",
+            "describe_model",
+            "query_model",
+            "execute_sql",
+        ] {
+            assert!(tools.iter().any(|n| n == t), "{t} missing from {tools:?}");
+        }
+        let (models, text) = list_models(&client).await?;
+        assert_eq!(models["count"], 2, "{text}");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn models_with_toolsets_that_leave_datasource_out_fail_at_startup() -> Result<()> {
+        let server = workspace().await;
+        for toolsets in [
+            "--toolsets=workspace",
+            "--toolsets=bundle,platform",
+            "--toolsets=workspace,bundle",
+        ] {
+            let flags = [
+                "databricks-mcp-server",
+                "--catalog=main",
+                "--models=revenue_metrics",
+                toolsets,
+            ];
+            let Err(e) = connect(&flags, &server).await else {
+                panic!("{toolsets} with --models must fail");
+            };
+            let message = format!("{e:#}");
+            assert!(
+                message.contains("--models") && message.contains("add datasource"),
+                "{toolsets}: {message}"
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn toolset_defaults_follow_models() -> Result<()> {
+        let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(toolsets_for(None, &[])?, [WORKSPACE_TOOLSET]);
+        assert_eq!(toolsets_for(None, &names(&["", " "]))?, [WORKSPACE_TOOLSET]);
+        assert_eq!(toolsets_for(None, &names(&["a"]))?, [DATASOURCE_TOOLSET]);
+        assert_eq!(
+            toolsets_for(Some(&names(&["all"])[..]), &names(&["a"]))?,
+            ALL_TOOLSETS
+        );
+        assert_eq!(
+            toolsets_for(
+                Some(&names(&["workspace", "datasource"])[..]),
+                &names(&["a"])
+            )?,
+            [DATASOURCE_TOOLSET, WORKSPACE_TOOLSET]
+        );
+        assert_eq!(
+            toolsets_for(Some(&names(&["workspace"])[..]), &[])?,
+            [WORKSPACE_TOOLSET]
+        );
+        assert!(toolsets_for(Some(&names(&["workspace"])[..]), &names(&["a"])).is_err());
+        assert!(toolsets_for(Some(&names(&["nope"])[..]), &[]).is_err());
+        Ok(())
+    }
 }

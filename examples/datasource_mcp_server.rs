@@ -505,3 +505,173 @@ mod bigquery_tests {
         Ok(())
     }
 }
+
+/// The stdio path of this server (`serve::serve_lines`, what `--transport stdio` runs on
+/// stdin/stdout) over an in-process pipe, fed raw bytes: every malformed line is answered.
+#[cfg(test)]
+mod stdio_framing {
+    use super::*;
+    use std::time::Duration;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    #[tokio::test]
+    async fn malformed_lines_get_json_rpc_errors_and_the_session_goes_on() -> Result<()> {
+        let args = Args::try_parse_from(["datasource-mcp-server", "--demo"])?;
+        let source = DataSourceConfig::local_sample().build().await?;
+        let server = McpServer::new(build_registry(&args, source)?, "datasource-mcp-server", "t");
+        let (server_io, client_io) = tokio::io::duplex(1 << 16);
+        let (sr, sw) = tokio::io::split(server_io);
+        let served = tokio::spawn(serve::serve_lines(server, sr, sw));
+        let (cr, mut cw) = tokio::io::split(client_io);
+        let mut lines = BufReader::new(cr).lines();
+        let mut next = async || -> Result<Value> {
+            let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+                .await
+                .context("no answer within 10 s")??
+                .context("the server closed stdout")?;
+            Ok(serde_json::from_str(&line)?)
+        };
+
+        cw.write_all(
+            b"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"0\"}}}\n{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n",
+        )
+        .await?;
+        assert_eq!(next().await?["id"], 0);
+
+        let deep = format!(
+            "{{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{{\"name\":\"list_models\",\"arguments\":{{\"search\":{}0{}}}}}}}",
+            "[".repeat(20_000),
+            "]".repeat(20_000)
+        );
+        let cases: Vec<(&str, Vec<u8>, i64)> = vec![
+            ("not JSON", b"this is not json".to_vec(), -32700),
+            (
+                "truncated",
+                b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"".to_vec(),
+                -32700,
+            ),
+            (
+                "invalid UTF-8",
+                b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/\xc0\xaf\"}".to_vec(),
+                -32700,
+            ),
+            ("nested 20,000 deep", deep.into_bytes(), -32700),
+            ("an array", b"[1,2,3]".to_vec(), -32600),
+            ("a number", b"7".to_vec(), -32600),
+            ("a string", b"\"tools/list\"".to_vec(), -32600),
+        ];
+        for (i, (name, line, code)) in cases.into_iter().enumerate() {
+            cw.write_all(&line).await?;
+            cw.write_all(b"\n\n").await?; // the blank line after it gets no answer
+            let id = 10 + i;
+            cw.write_all(
+                format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"tools/call\",\"params\":{{\"name\":\"list_models\",\"arguments\":{{}}}}}}\n")
+                    .as_bytes(),
+            )
+            .await?;
+            let answers = [next().await?, next().await?];
+            let error = answers
+                .iter()
+                .find(|a| a.get("error").is_some())
+                .with_context(|| format!("{name}: no error answer in {answers:?}"))?;
+            assert_eq!(error["error"]["code"], code, "{name}: {error}");
+            assert!(
+                error
+                    .as_object()
+                    .is_some_and(|o| o.get("id") == Some(&Value::Null)),
+                "{name}: {error}"
+            );
+            let listed = answers
+                .iter()
+                .find(|a| a["id"] == id)
+                .with_context(|| format!("{name}: list_models after it got no answer"))?;
+            assert_ne!(listed["result"]["isError"], true, "{name}: {listed}");
+            assert!(
+                listed["result"]["structuredContent"]["count"].as_u64() > Some(0),
+                "{name}: {listed}"
+            );
+        }
+        // EOF on stdin ends the server cleanly.
+        cw.shutdown().await?;
+        tokio::time::timeout(Duration::from_secs(10), served).await???;
+        Ok(())
+    }
+
+    fn post(body: impl Into<bytes::Bytes>) -> hyper::Request<http_body_util::Full<bytes::Bytes>> {
+        hyper::Request::post("/mcp")
+            .header("content-type", "application/json")
+            .body(http_body_util::Full::new(body.into()))
+            .expect("request")
+    }
+
+    async fn rejected(
+        req: hyper::Request<http_body_util::Full<bytes::Bytes>>,
+    ) -> Result<(hyper::StatusCode, Value)> {
+        use http_body_util::BodyExt;
+        let Err(response) = serve::checked_body(req).await else {
+            anyhow::bail!("the body was let through");
+        };
+        let status = response.status();
+        assert_eq!(
+            response.headers().get("content-type").map(|v| v.as_bytes()),
+            Some(&b"application/json"[..])
+        );
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok((status, serde_json::from_slice(&body)?))
+    }
+
+    /// Streamable HTTP: a POST body that is not one JSON-RPC object is answered with 400 and
+    /// the JSON-RPC error, before rmcp (which would answer 415 with plain text).
+    #[tokio::test]
+    async fn http_bodies_that_are_not_json_rpc_get_400_and_a_json_rpc_error() -> Result<()> {
+        let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+        let cases: Vec<(&str, Vec<u8>, i64)> = vec![
+            ("not JSON", b"hello".to_vec(), -32700),
+            (
+                "truncated",
+                b"{\"jsonrpc\":\"2.0\",\"id\":1".to_vec(),
+                -32700,
+            ),
+            ("invalid UTF-8", b"{\"a\":\"\xff\"}".to_vec(), -32700),
+            ("nested 20,000 deep", deep.into_bytes(), -32700),
+            ("empty", Vec::new(), -32700),
+            (
+                "a batch",
+                b"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]".to_vec(),
+                -32600,
+            ),
+            ("a number", b"1".to_vec(), -32600),
+            (
+                "no method",
+                b"{\"jsonrpc\":\"2.0\",\"id\":1}".to_vec(),
+                -32600,
+            ),
+        ];
+        for (name, body, code) in cases {
+            let (status, answer) = rejected(post(body)).await?;
+            assert_eq!(status, hyper::StatusCode::BAD_REQUEST, "{name}");
+            assert_eq!(answer["jsonrpc"], "2.0", "{name}");
+            assert_eq!(answer["error"]["code"], code, "{name}: {answer}");
+            assert!(
+                answer.as_object().is_some_and(|o| o.contains_key("id")),
+                "{name}"
+            );
+        }
+        let (status, answer) = rejected(post(vec![b' '; 5 * 1024 * 1024])).await?;
+        assert_eq!(status, hyper::StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(answer["error"]["code"], -32600);
+
+        // A good request passes through unchanged; so does a GET (the SSE stream).
+        let good = br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+        let Ok(passed) = serve::checked_body(post(&good[..])).await else {
+            anyhow::bail!("a valid request was refused");
+        };
+        use http_body_util::BodyExt;
+        assert_eq!(passed.into_body().collect().await?.to_bytes(), &good[..]);
+        let get = hyper::Request::get("/mcp")
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .expect("request");
+        assert!(serve::checked_body(get).await.is_ok());
+        Ok(())
+    }
+}

@@ -68,6 +68,7 @@ mod metric_view;
 mod model;
 mod query;
 mod result;
+pub mod selection;
 #[cfg(feature = "snowflake")]
 mod snowflake;
 mod snowflake_config;
@@ -101,6 +102,7 @@ pub use result::{
     Answer, Cell, Column, MAX_SAFE_INTEGER, QueryResult, QueryStats, StatementState,
     StatementStatus,
 };
+pub use selection::{ModelSelector, Selection, selector_matches};
 #[cfg(feature = "snowflake")]
 pub use snowflake::{JwtClaims, KeyPairSigner, SnowflakeError, SnowflakeSource, jwt_account};
 pub use snowflake_config::{SnowflakeAuth, SnowflakeConfig};

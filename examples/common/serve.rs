@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use mcp_tools::rmcp_adapter::McpServer;
+use mcp_tools::rmcp_adapter::{CheckedTransport, McpServer};
 use rmcp::ServiceExt;
 
 /// How the server talks to its client.
@@ -45,8 +45,21 @@ pub(crate) async fn serve(server: McpServer, args: &TransportArgs, name: &str) -
     }
 }
 
+/// stdio through the checked transport: a line that is not JSON-RPC gets its `-32700`/`-32600`
+/// answer instead of being dropped (rmcp's own stdio transport drops it).
 async fn serve_stdio(server: McpServer) -> Result<()> {
-    match server.serve(rmcp::transport::stdio()).await {
+    serve_lines(server, tokio::io::stdin(), tokio::io::stdout()).await
+}
+
+/// Serves one JSON-RPC message per line from `read`, answers on `write` (stdio, or a pipe in
+/// tests), until the reader closes.
+pub(crate) async fn serve_lines<R, W>(server: McpServer, read: R, write: W) -> Result<()>
+where
+    R: tokio::io::AsyncRead + Send + Unpin + 'static,
+    W: tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let transport = CheckedTransport::new(read, write);
+    match server.serve(transport).await {
         Ok(running) => {
             running.waiting().await?;
             Ok(())
@@ -124,7 +137,10 @@ async fn serve_http(server: McpServer, args: &TransportArgs, name: &str) -> Resu
                         if req.uri().path() != "/mcp" {
                             return Ok::<HttpResponse, std::convert::Infallible>(not_found());
                         }
-                        tower_service::Service::call(&mut service, req).await
+                        match checked_body(req).await {
+                            Ok(req) => tower_service::Service::call(&mut service, req).await,
+                            Err(response) => Ok(response),
+                        }
                     }
                 });
             if let Err(e) = hyper::server::conn::http1::Builder::new()
@@ -135,6 +151,85 @@ async fn serve_http(server: McpServer, args: &TransportArgs, name: &str) -> Resu
             }
         });
     }
+}
+
+/// A POST body checked as one JSON-RPC message before rmcp sees it: a body that is not JSON,
+/// not UTF-8, nested too deep or not a JSON-RPC object is answered with HTTP 400 and the JSON-RPC
+/// error (`-32700`/`-32600`, `"id": null`); rmcp alone would answer 415 with plain text. Other
+/// methods pass through unread.
+pub(crate) async fn checked_body<B>(
+    req: hyper::Request<B>,
+) -> std::result::Result<hyper::Request<http_body_util::Full<bytes::Bytes>>, HttpResponse>
+where
+    B: hyper::body::Body<Data = bytes::Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use http_body_util::BodyExt;
+    use mcp_tools::jsonrpc::{
+        Checked, INVALID_REQUEST, MAX_MESSAGE_BYTES, PARSE_ERROR, Rejection, check_message,
+    };
+
+    let (parts, body) = req.into_parts();
+    let collected = http_body_util::Limited::new(body, MAX_MESSAGE_BYTES)
+        .collect()
+        .await;
+    let bytes = match collected {
+        Ok(c) => c.to_bytes(),
+        Err(e) => {
+            let too_large = e.is::<http_body_util::LengthLimitError>();
+            let rejection = Rejection::new(
+                INVALID_REQUEST,
+                if too_large {
+                    format!(
+                        "Invalid Request: the body is larger than {MAX_MESSAGE_BYTES} bytes; send smaller arguments"
+                    )
+                } else {
+                    "Invalid Request: the body could not be read; send it again".to_owned()
+                },
+                serde_json::Value::Null,
+            );
+            let status = if too_large {
+                hyper::StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                hyper::StatusCode::BAD_REQUEST
+            };
+            return Err(jsonrpc_error(status, &rejection));
+        }
+    };
+    if parts.method == hyper::Method::POST {
+        let rejection = match check_message(&bytes) {
+            Ok(Checked::Message(_)) => None,
+            Ok(_) => Some(Rejection::new(
+                PARSE_ERROR,
+                "Parse error: the body is empty; POST one JSON-RPC object",
+                serde_json::Value::Null,
+            )),
+            Err(rejection) => Some(rejection),
+        };
+        if let Some(rejection) = rejection {
+            return Err(jsonrpc_error(hyper::StatusCode::BAD_REQUEST, &rejection));
+        }
+    }
+    Ok(hyper::Request::from_parts(
+        parts,
+        http_body_util::Full::new(bytes),
+    ))
+}
+
+fn jsonrpc_error(
+    status: hyper::StatusCode,
+    rejection: &mcp_tools::jsonrpc::Rejection,
+) -> HttpResponse {
+    use http_body_util::BodyExt;
+    let body =
+        http_body_util::Full::new(bytes::Bytes::from(rejection.to_json().to_string())).boxed();
+    let mut response = hyper::Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// Browser origins matching an allowed host: `name` (any port) or `name:port`; IPv6 literals

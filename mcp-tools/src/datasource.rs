@@ -10,8 +10,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datasource_model::{
     AskOptions, DynDataSource, Error as SourceError, Filter, Metric, ModelDescription, ModelScope,
-    ModelSummary, OrderBy, QueryOptions, QueryResult, SemanticQuery, SqlRequest, StatementState,
-    TimeDimension,
+    ModelSelector, ModelSummary, OrderBy, QueryOptions, QueryResult, SemanticQuery, SqlRequest,
+    StatementState, TimeDimension,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -38,7 +38,9 @@ pub struct DataSourceToolsetOptions {
     /// How long `execute_sql`/`query_model` wait before answering with a statement handle
     /// (milliseconds); `None` leaves it to the source.
     pub wait_timeout_ms: Option<u64>,
-    /// Serve only these models (empty: every model in the source's scope).
+    /// Serve only these models (empty: every model in the source's scope). Short or qualified
+    /// names, any case: `revenue_metrics` selects `main.sales.revenue_metrics` (see
+    /// [`ModelSelector`]).
     pub models: Vec<String>,
     redactions: Redactions,
 }
@@ -67,7 +69,7 @@ impl DataSourceToolsetOptions {
         self
     }
 
-    /// Serves only these models (empty: all).
+    /// Serves only these models (empty: all); short or qualified names, any case.
     pub fn with_models<I, S>(mut self, models: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -251,6 +253,9 @@ struct ListModelsResult {
     models: Vec<ModelSummary>,
     /// How many models.
     count: usize,
+    /// Models the server was asked to serve (`--models`) that the source does not have.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    not_found: Vec<String>,
 }
 
 /// Arguments naming a model.
@@ -462,15 +467,19 @@ impl DsTool {
         self.shared.options.limits
     }
 
+    fn selector(&self) -> ModelSelector {
+        ModelSelector::new(&self.shared.options.models)
+    }
+
     /// Rejects models outside the `models` allowlist.
     fn served(&self, model: &str) -> Result<(), Failure> {
-        let models = &self.shared.options.models;
-        if models.is_empty() || models.iter().any(|m| m == model) {
+        let selector = self.selector();
+        if selector.matches(model) {
             Ok(())
         } else {
             Err(Failure::Message(format!(
-                "model `{model}` is not served by this server; call list_models to see the available model_name values ({})",
-                models.join(", ")
+                "model `{model}` is not served by this server; call list_models to see the available model_name values (served: {})",
+                selector.selectors().join(", ")
             )))
         }
     }
@@ -488,11 +497,17 @@ impl DsTool {
         if let Some(search) = args.search {
             scope = scope.with_search(search);
         }
-        let mut models = self.shared.source.list_models(&scope).await?;
-        let served = &self.shared.options.models;
-        if !served.is_empty() {
-            models.retain(|m| served.contains(&m.name));
-        }
+        let searched = scope.search.is_some();
+        let listed = self.shared.source.list_models(&scope).await?;
+        let selection = self.selector().select(listed, |m| m.name.as_str());
+        let models = selection.selected;
+        // With a search, a selector may just not match the search: only report misses when the
+        // whole scope was listed.
+        let not_found = if searched {
+            Vec::new()
+        } else {
+            selection.not_found
+        };
         let mut text = format!("{} models", models.len());
         for m in &models {
             text.push_str(&format!(
@@ -501,8 +516,14 @@ impl DsTool {
                 m.description.as_deref().unwrap_or("(no description)")
             ));
         }
+        if !not_found.is_empty() {
+            text.push_str(&format!(
+                "\nNot found (requested by the server's --models but not in the source's scope): {}; check the names and the catalog/schema",
+                not_found.join(", ")
+            ));
+        }
         if models.is_empty() {
-            text.push_str("; the source's scope (catalog/schema/models) may be too narrow");
+            text.push_str("\nThe source's scope (catalog/schema/models) may be too narrow.");
         } else {
             text.push_str("\nNext: describe_model with one of these model_name values.");
         }
@@ -510,7 +531,11 @@ impl DsTool {
         let text = cap_text(&text, self.limits().max_text_bytes, "structuredContent");
         Ok(ToolOutput::structured(
             text,
-            &ListModelsResult { models, count },
+            &ListModelsResult {
+                models,
+                count,
+                not_found,
+            },
         )?)
     }
 

@@ -37,7 +37,8 @@
 //! - **The tool catalogue** ([`catalogue_markdown`]): Markdown generated from a registry
 //!   (`docs/tools.md` in this repository, checked in CI).
 //! - **The rmcp adapter** (feature `rmcp`, on by default) in one module, [`rmcp_adapter`]: tools,
-//!   resources and prompts.
+//!   resources and prompts, and a checked line transport that answers malformed JSON-RPC
+//!   ([`jsonrpc`] holds the SDK-free checks).
 //!
 //! # Errors
 //!
@@ -52,6 +53,7 @@ mod catalogue;
 mod datasource;
 mod explain;
 mod fn_tool;
+pub mod jsonrpc;
 mod output;
 mod paging;
 mod platform;

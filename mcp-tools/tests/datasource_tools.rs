@@ -24,6 +24,8 @@ struct Scripted {
     caps: Mutex<Vec<Option<u64>>>,
     /// Leak the canary in errors and rows (a misbehaving provider).
     leak: bool,
+    /// List models under qualified names (`main.sales.revenue_metrics`), as Databricks does.
+    qualified: bool,
 }
 
 impl fmt::Display for Scripted {
@@ -93,9 +95,11 @@ impl DataSource for Scripted {
     }
 
     async fn list_models(&self, scope: &ModelScope) -> Result<Vec<ModelSummary>> {
+        let prefix = if self.qualified { "main.sales." } else { "" };
         let all = vec![
-            ModelSummary::new("revenue_metrics").with_description("Revenue by region"),
-            ModelSummary::new("customer_360").with_description("Customers"),
+            ModelSummary::new(format!("{prefix}revenue_metrics"))
+                .with_description("Revenue by region"),
+            ModelSummary::new(format!("{prefix}customer_360")).with_description("Customers"),
         ];
         Ok(all
             .into_iter()
@@ -671,4 +675,120 @@ async fn a_canary_secret_never_appears_in_tool_output() {
         )
         .contains(CANARY)
     );
+}
+
+/// The `--models` allow-list selects by short or qualified name, any case, and reports misses.
+#[tokio::test]
+async fn models_allowlist_accepts_short_and_qualified_names() {
+    let qualified = || {
+        Arc::new(Scripted {
+            qualified: true,
+            ..Scripted::default()
+        })
+    };
+    for (source, models) in [
+        (qualified(), vec!["revenue_metrics", "customer_360"]),
+        (qualified(), vec!["REVENUE_METRICS", "Customer_360"]),
+        (
+            qualified(),
+            vec!["sales.revenue_metrics", "main.sales.customer_360"],
+        ),
+        (
+            qualified(),
+            vec!["main.sales.revenue_metrics", " customer_360 ", ""],
+        ),
+        (
+            Arc::new(Scripted::default()),
+            vec!["revenue_metrics", "CUSTOMER_360"],
+        ),
+    ] {
+        let r = registry_with(
+            source,
+            DataSourceToolsetOptions::new().with_models(models.clone()),
+            true,
+        );
+        let out = ok(&r, "list_models", json!({})).await;
+        let s = out.structured.expect("structured");
+        assert_eq!(s["count"], 2, "{models:?}: {}", out.text);
+        assert!(s.get("not_found").is_none(), "{models:?}: {s}");
+        assert!(out.text.starts_with("2 models"), "{}", out.text);
+    }
+}
+
+#[tokio::test]
+async fn models_allowlist_reports_names_that_match_nothing() {
+    let source = Arc::new(Scripted {
+        qualified: true,
+        ..Scripted::default()
+    });
+    let r = registry_with(
+        source,
+        DataSourceToolsetOptions::new().with_models([
+            "revenue_metrics",
+            "churn",
+            "other.customer_360",
+        ]),
+        true,
+    );
+    let out = ok(&r, "list_models", json!({})).await;
+    let s = out.structured.expect("structured");
+    assert_eq!(s["count"], 1);
+    assert_eq!(s["models"][0]["name"], "main.sales.revenue_metrics");
+    assert_eq!(s["not_found"], json!(["churn", "other.customer_360"]));
+    assert!(
+        out.text.contains("Not found") && out.text.contains("churn, other.customer_360"),
+        "{}",
+        out.text
+    );
+    // A search narrows the listing; selectors outside it are not reported as missing.
+    let searched = ok(&r, "list_models", json!({"search": "revenue"})).await;
+    assert!(
+        searched
+            .structured
+            .expect("structured")
+            .get("not_found")
+            .is_none()
+    );
+    // Nothing selected at all: every selector is reported.
+    let none = registry_with(
+        Arc::new(Scripted::default()),
+        DataSourceToolsetOptions::new().with_models(["nope"]),
+        true,
+    );
+    let out = ok(&none, "list_models", json!({})).await;
+    assert!(out.text.starts_with("0 models"), "{}", out.text);
+    assert_eq!(
+        out.structured.expect("structured")["not_found"],
+        json!(["nope"])
+    );
+}
+
+#[tokio::test]
+async fn served_check_accepts_the_names_list_models_returns() {
+    let source = Arc::new(Scripted {
+        qualified: true,
+        ..Scripted::default()
+    });
+    let r = registry_with(
+        source,
+        DataSourceToolsetOptions::new().with_models(["revenue_metrics"]),
+        true,
+    );
+    for name in [
+        "main.sales.revenue_metrics",
+        "MAIN.SALES.REVENUE_METRICS",
+        "revenue_metrics",
+    ] {
+        let out = call(&r, "describe_model", json!({"model_name": name}))
+            .await
+            .expect("tool ran");
+        assert!(!out.text.contains("not served"), "{name}: {}", out.text);
+    }
+    for name in ["main.sales.customer_360", "customer_360", "metrics"] {
+        let t = failed(&r, "describe_model", json!({"model_name": name})).await;
+        assert!(
+            t.contains("not served") && t.contains("revenue_metrics"),
+            "{name}: {t}"
+        );
+    }
 }

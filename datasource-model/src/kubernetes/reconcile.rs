@@ -245,7 +245,14 @@ pub fn reconcile_discovered(
         .semantic_models
         .iter()
         .map(|m| m.name.as_str())
-        .filter(|name| !status.available_models.iter().any(|a| a.name == *name))
+        .filter(|name| {
+            // Short or qualified, any case: `revenue_metrics` and `main.sales.revenue_metrics`
+            // both select the discovered `revenue_metrics` in `main.sales`.
+            !status
+                .available_models
+                .iter()
+                .any(|a| crate::selector_matches(name, &qualified_name(a)))
+        })
         .collect();
     if !missing.is_empty() {
         let available: Vec<&str> = status
@@ -313,6 +320,16 @@ pub fn reconcile_discovered(
         status,
         children: Children::Apply(valid.manifests(&models)),
     }
+}
+
+/// `catalog.schema.name` of a discovered model, as far as its location is known.
+fn qualified_name(model: &AvailableModel) -> String {
+    [model.catalog.as_deref(), model.schema.as_deref()]
+        .into_iter()
+        .flatten()
+        .chain(std::iter::once(model.name.as_str()))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 struct StatusBuilder<'a> {

@@ -325,3 +325,35 @@ fn spec_change_updates_observed_generation_and_child() {
     );
     assert_ne!(second.children, first.children);
 }
+
+#[test]
+fn differently_cased_selections_resolve() {
+    use datasource_model::kubernetes::SemanticModelRef;
+    for names in [
+        ["revenue_metrics", "customer_360"],
+        ["REVENUE_METRICS", "Customer_360"],
+        ["Revenue_Metrics", "CUSTOMER_360"],
+    ] {
+        let mut ds = databricks();
+        ds.spec.semantic_models = names.iter().map(|n| SemanticModelRef::new(*n)).collect();
+        let out = reconcile_discovered(&ds, Ok(sales_models()), t(0));
+        let models = cond(&out.status, "ModelsResolved");
+        assert_eq!(
+            models.status,
+            ConditionStatus::True,
+            "{names:?}: {models:?}"
+        );
+        assert!(matches!(out.children, Children::Apply(_)), "{names:?}");
+    }
+    // A name that is only part of a discovered name does not resolve.
+    let mut ds = databricks();
+    ds.spec.semantic_models = vec![SemanticModelRef::new("metrics")];
+    let out = reconcile_discovered(&ds, Ok(sales_models()), t(0));
+    let models = cond(&out.status, "ModelsResolved");
+    assert_eq!(models.status, ConditionStatus::False);
+    assert!(
+        models.message.contains("not found: metrics"),
+        "{}",
+        models.message
+    );
+}

@@ -17,6 +17,11 @@
 //!
 //! The `resources` and `prompts` capabilities are announced only when a set was given.
 //!
+//! Malformed input: rmcp drops a line that is not JSON (or is invalid UTF-8, or nests too deep)
+//! without answering. Serve stdio through [`CheckedTransport`], which answers such lines with
+//! the JSON-RPC error (`-32700`/`-32600`, `"id": null`) before rmcp sees them; the checks are
+//! [`crate::jsonrpc::check_message`], which an HTTP front can use on request bodies too.
+//!
 //! ```no_run
 //! use mcp_tools::Registry;
 //! use mcp_tools::rmcp_adapter::McpServer;
@@ -24,7 +29,7 @@
 //!
 //! # async fn run(registry: Registry, transport: tokio::io::DuplexStream) -> Result<(), Box<dyn std::error::Error>> {
 //! let server = McpServer::new(registry, "my-server", "0.1.0");
-//! // Any rmcp transport: `rmcp::transport::stdio()` (feature `transport-io`), a duplex pipe, …
+//! // Any rmcp transport: `CheckedTransport::new(stdin, stdout)` for stdio, a duplex pipe, …
 //! let running = server.serve(transport).await?;
 //! running.waiting().await?;
 //! # Ok(()) }
@@ -33,6 +38,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+
+mod checked;
+pub use checked::CheckedTransport;
 use std::collections::BTreeMap;
 
 use rmcp::model::{
