@@ -726,3 +726,33 @@ async fn generated_environment_exchanges_the_token_file() {
     // One exchange and one call per kind.
     server.verify().await;
 }
+
+/// The example in docs/kagent.md is a valid DataSource whose children are those described there.
+#[test]
+fn the_documented_example_is_valid() {
+    let doc = include_str!("../../../docs/kagent.md");
+    let block = doc
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .find(|b| b.contains("workloadIdentity:"))
+        .expect("a workloadIdentity example");
+    let yaml = block
+        .split("---\n")
+        .find(|d| d.contains("kind: DataSource"))
+        .expect("a DataSource document");
+    let ds = parse(yaml);
+    validate_spec(&ds).unwrap_or_else(|e| panic!("the documented example is invalid: {e}"));
+    let view = pod_view(&manifests(&ds));
+    assert_eq!(view.service_account, json!("sales-mcp"));
+    assert_eq!(
+        view.var("DATABRICKS_TOKEN_AUDIENCE"),
+        Some(&json!(
+            "https://mycompany.cloud.databricks.com/oidc/v1/token"
+        ))
+    );
+    assert_eq!(
+        view.volumes[0]["projected"]["sources"][0]["serviceAccountToken"]["path"],
+        "token"
+    );
+}
