@@ -8,7 +8,7 @@ use super::types::{
     API_VERSION, DataSourceResource, GeneratedToolServer, KIND, Provider, SecretKeyRef,
     ToolServerKind, Transport,
 };
-use super::validate::{Conn, SpecError, Valid, validate};
+use super::validate::{Conn, DatabricksAuth, SpecError, Valid, validate};
 
 /// Label naming the owning `DataSource` on every generated object.
 pub const LABEL_DATASOURCE: &str = "kagent.dev/datasource";
@@ -47,6 +47,12 @@ const CONFIG_FILE: &str = "datasource.yaml";
 const SNOWFLAKE_TOKEN_ENV: &str = "SNOWFLAKE_TOKEN";
 /// Default data folder of the local provider.
 const LOCAL_DEFAULT_PATH: &str = "/data";
+/// Where the projected service-account token of workload identity is mounted.
+pub const WORKLOAD_IDENTITY_TOKEN_DIR: &str = "/var/run/secrets/databricks";
+/// File name of the projected token inside [`WORKLOAD_IDENTITY_TOKEN_DIR`].
+const WORKLOAD_IDENTITY_TOKEN_FILE: &str = "token";
+/// Name of the projected token volume.
+const WORKLOAD_IDENTITY_VOLUME: &str = "databricks-oidc";
 
 /// How a credential reaches the server process.
 #[derive(Debug)]
@@ -62,8 +68,34 @@ enum Credential<'a> {
         key: &'a str,
         env: &'static str,
     },
+    /// A projected service-account token exchanged for a Databricks token (`file-oidc`).
+    Projected {
+        client_id: &'a str,
+        audience: &'a str,
+        explicit_audience: bool,
+        expiration_seconds: i64,
+    },
     /// No credential (local provider).
     None,
+}
+
+/// The projected service-account token volume and its read-only mount.
+fn projected_token_volume(audience: &str, expiration_seconds: i64) -> (Value, Value) {
+    (
+        json!({
+            "name": WORKLOAD_IDENTITY_VOLUME,
+            "projected": { "sources": [{ "serviceAccountToken": {
+                "path": WORKLOAD_IDENTITY_TOKEN_FILE,
+                "audience": audience,
+                "expirationSeconds": expiration_seconds,
+            } }] },
+        }),
+        json!({
+            "name": WORKLOAD_IDENTITY_VOLUME,
+            "mountPath": WORKLOAD_IDENTITY_TOKEN_DIR,
+            "readOnly": true,
+        }),
+    )
 }
 
 impl<'a> Valid<'a> {
@@ -102,11 +134,30 @@ impl<'a> Valid<'a> {
         })
     }
 
-    fn credential(&self) -> Credential<'a> {
+    fn credential(&self) -> Credential<'_> {
         match &self.conn {
-            Conn::Databricks { credentials, .. } => Credential::Env {
-                secret: credentials,
+            Conn::Databricks {
+                auth: DatabricksAuth::Secret(secret),
+                ..
+            } => Credential::Env {
+                secret,
                 env: "DATABRICKS_TOKEN",
+            },
+            Conn::Databricks {
+                auth:
+                    DatabricksAuth::WorkloadIdentity {
+                        client_id,
+                        audience,
+                        explicit_audience,
+                        expiration_seconds,
+                        ..
+                    },
+                ..
+            } => Credential::Projected {
+                client_id,
+                audience,
+                explicit_audience: *explicit_audience,
+                expiration_seconds: *expiration_seconds,
             },
             Conn::Snowflake { credentials, .. } => Credential::Env {
                 secret: credentials,
@@ -210,10 +261,54 @@ impl<'a> Valid<'a> {
         if let Conn::Databricks { workspace_url, .. } = &self.conn {
             env.insert("DATABRICKS_HOST".to_owned(), (*workspace_url).to_owned());
         }
-        if let Credential::File { key, env: var, .. } = self.credential() {
-            env.insert(var.to_owned(), format!("{CREDENTIALS_DIR}/{key}"));
+        match self.credential() {
+            Credential::File { key, env: var, .. } => {
+                env.insert(var.to_owned(), format!("{CREDENTIALS_DIR}/{key}"));
+            }
+            Credential::Projected {
+                client_id,
+                audience,
+                explicit_audience,
+                ..
+            } => {
+                env.insert("DATABRICKS_AUTH_TYPE".to_owned(), "file-oidc".to_owned());
+                env.insert(
+                    "DATABRICKS_OIDC_TOKEN_FILEPATH".to_owned(),
+                    format!("{WORKLOAD_IDENTITY_TOKEN_DIR}/{WORKLOAD_IDENTITY_TOKEN_FILE}"),
+                );
+                env.insert("DATABRICKS_CLIENT_ID".to_owned(), client_id.to_owned());
+                if explicit_audience {
+                    env.insert("DATABRICKS_TOKEN_AUDIENCE".to_owned(), audience.to_owned());
+                }
+            }
+            _ => {}
         }
         env
+    }
+
+    /// The ServiceAccount the tool-server pod must run as, if the spec names one.
+    fn service_account(&self) -> Option<&'a str> {
+        match &self.conn {
+            Conn::Databricks {
+                auth:
+                    DatabricksAuth::WorkloadIdentity {
+                        service_account, ..
+                    },
+                ..
+            } => *service_account,
+            _ => None,
+        }
+    }
+
+    /// Whether the tool server authenticates with a projected service-account token.
+    pub(crate) fn uses_workload_identity(&self) -> bool {
+        matches!(
+            self.conn,
+            Conn::Databricks {
+                auth: DatabricksAuth::WorkloadIdentity { .. },
+                ..
+            }
+        )
     }
 
     /// The provider config file for `datasource-mcp-server --config`.
@@ -309,7 +404,19 @@ impl<'a> Valid<'a> {
                 volumes.push(secret_volume(secret, key));
                 mounts.push(json!({ "name": "credentials", "mountPath": CREDENTIALS_DIR, "readOnly": true }));
             }
+            Credential::Projected {
+                audience,
+                expiration_seconds,
+                ..
+            } => {
+                let (volume, mount) = projected_token_volume(audience, expiration_seconds);
+                volumes.push(volume);
+                mounts.push(mount);
+            }
             Credential::None => {}
+        }
+        if let Some(account) = self.service_account() {
+            deployment["serviceAccountName"] = json!(account);
         }
         if self.uses_config_file() {
             deployment["configMapRefs"] = json!([{ "name": self.config_map_name() }]);
@@ -365,6 +472,15 @@ impl<'a> Valid<'a> {
                 volumes.push(secret_volume(secret, key));
                 mounts.push(json!({ "name": "credentials", "mountPath": CREDENTIALS_DIR, "readOnly": true }));
             }
+            Credential::Projected {
+                audience,
+                expiration_seconds,
+                ..
+            } => {
+                let (volume, mount) = projected_token_volume(audience, expiration_seconds);
+                volumes.push(volume);
+                mounts.push(mount);
+            }
             Credential::None => {}
         }
         if self.uses_config_file() {
@@ -396,6 +512,9 @@ impl<'a> Valid<'a> {
             container["volumeMounts"] = json!(mounts);
         }
         let mut pod_spec = json!({ "containers": [container] });
+        if let Some(account) = self.service_account() {
+            pod_spec["serviceAccountName"] = json!(account);
+        }
         if !volumes.is_empty() {
             pod_spec["volumes"] = json!(volumes);
         }
@@ -515,7 +634,11 @@ impl<'a> Valid<'a> {
         if self.kind != ToolServerKind::McpServer {
             return None;
         }
-        let Conn::Databricks { credentials, .. } = &self.conn else {
+        let Conn::Databricks {
+            auth: DatabricksAuth::Secret(credentials),
+            ..
+        } = &self.conn
+        else {
             return None;
         };
         let key = credentials.key.as_deref()?;
@@ -564,7 +687,11 @@ fn secret_volume(secret: &SecretKeyRef, key: &str) -> Value {
 /// file); `RemoteMCPServer` yields a Deployment, a Service and the RemoteMCPServer; `ToolServer`
 /// yields the legacy ToolServer. Every object carries an owner reference to the `DataSource`
 /// and the labels [`LABEL_DATASOURCE`] and [`LABEL_PROVIDER`]. Credentials are always Secret
-/// references, never values.
+/// references, never values; with `spec.databricks.workloadIdentity` there is no Secret at all:
+/// a projected service-account token volume mounted at [`WORKLOAD_IDENTITY_TOKEN_DIR`], the
+/// `file-oidc` environment (`DATABRICKS_AUTH_TYPE`, `DATABRICKS_OIDC_TOKEN_FILEPATH`,
+/// `DATABRICKS_CLIENT_ID`, `DATABRICKS_TOKEN_AUDIENCE` when the audience is set) and the
+/// pod's `serviceAccountName` when the spec names one.
 ///
 /// ```
 /// use datasource_model::kubernetes::{tool_server_manifests, DataSourceResource};

@@ -6,6 +6,10 @@
 //!
 //! 1. reads the credential from `credentialsSecretRef` (a missing Secret or key sets
 //!    `Connected=False` with reason `SecretNotFound` / `SecretKeyNotFound` and writes no child);
+//!    a Databricks `DataSource` with `workloadIdentity` references no Secret and skips steps 1
+//!    and 2: the projected service-account token belongs to the tool-server pod, so the
+//!    controller cannot connect with it and reports `Connected=Unknown` (reason
+//!    `WorkloadIdentity`) while applying the children;
 //! 2. builds the provider through the [`ProviderFactory`] (Databricks discovers a SQL
 //!    warehouse when the spec names none, see [`crate::discover_warehouse`]);
 //! 3. runs the pure [`reconcile`](fn@super::reconcile);
@@ -733,7 +737,14 @@ pub async fn reconcile_object(
         .and_then(parse_duration)
         .unwrap_or(ctx.config.default_refresh);
 
-    let (output, hash) = if validate_spec(&ds).is_err() {
+    let workload_identity = ds
+        .spec
+        .databricks
+        .as_ref()
+        .is_some_and(|db| db.workload_identity.is_some());
+    let (output, hash) = if validate_spec(&ds).is_err() || workload_identity {
+        // A workload-identity DataSource references no Secret and the projected token belongs
+        // to the tool-server pod: the controller neither reads a credential nor connects.
         (reconcile_discovered(&ds, Ok(Vec::new()), now), None)
     } else {
         match read_credential(&ctx, &ds).await? {

@@ -127,6 +127,12 @@ fn spec_rules() -> Value {
         rule("Databricks", "databricks"),
         rule("Snowflake", "snowflake"),
         rule("BigQuery", "bigquery"),
+        {
+            "rule": "!has(self.databricks) || has(self.databricks.credentialsSecretRef) != \
+                     has(self.databricks.workloadIdentity)",
+            "message": "spec.databricks needs exactly one of credentialsSecretRef and \
+                        workloadIdentity",
+        },
     ])
 }
 

@@ -28,7 +28,9 @@
 //! [--models=a,b] [--warehouse-id=…] [--genie-space=…] --transport=…`; the other providers run
 //! `datasource-mcp-server --config=FILE` with the file in a generated ConfigMap. Credentials
 //! are Secret references only: `DATABRICKS_TOKEN`, `SNOWFLAKE_TOKEN`, or a BigQuery key file
-//! mounted and named by `GOOGLE_APPLICATION_CREDENTIALS`.
+//! mounted and named by `GOOGLE_APPLICATION_CREDENTIALS`. A Databricks `DataSource` may use
+//! workload identity federation instead (`spec.databricks.workloadIdentity`): no Secret, a
+//! projected service-account token the server exchanges with `DATABRICKS_AUTH_TYPE=file-oidc`.
 
 mod children;
 #[cfg(feature = "controller")]
@@ -42,19 +44,21 @@ mod validate;
 
 pub use children::{
     DATABRICKS_SERVER, DATASOURCE_SERVER, DEFAULT_TOOLS, LABEL_DATASOURCE, LABEL_PROVIDER,
-    agent_tool_entry, agent_tool_entry_for, tool_server_manifests,
+    WORKLOAD_IDENTITY_TOKEN_DIR, agent_tool_entry, agent_tool_entry_for, tool_server_manifests,
 };
 pub use crd::{PLURAL, crd, crd_yaml, open_api_v3_schema, yaml_stream};
 pub use provider::{PROVIDER_TIMEOUT, reconcile};
 pub use reconcile::{
     CONDITION_ACCEPTED, CONDITION_CONNECTED, CONDITION_CREDENTIALS_MAPPED,
     CONDITION_MODELS_RESOLVED, CONDITION_READY, Children, FailureKind, ProviderFailure,
-    ReconcileOutput, reconcile_discovered,
+    REASON_WORKLOAD_IDENTITY, ReconcileOutput, reconcile_discovered,
 };
 pub use types::{
-    API_VERSION, AvailableModel, BigQuerySpec, Condition, ConditionStatus, DataSourceResource,
-    DataSourceSpec, DataSourceStatus, DatabricksSpec, GROUP, GeneratedToolServer, KIND, LocalSpec,
-    LocalTable, ObjectMeta, Provider, SecretKeyRef, SemanticModelRef, SnowflakeSpec,
-    ToolServerKind, ToolServerOptions, Transport, VERSION, parse_duration,
+    API_VERSION, AvailableModel, BigQuerySpec, Condition, ConditionStatus,
+    DEFAULT_TOKEN_EXPIRATION_SECONDS, DataSourceResource, DataSourceSpec, DataSourceStatus,
+    DatabricksSpec, GROUP, GeneratedToolServer, KIND, LocalSpec, LocalTable,
+    MIN_TOKEN_EXPIRATION_SECONDS, ObjectMeta, Provider, SecretKeyRef, SemanticModelRef,
+    SnowflakeSpec, ToolServerKind, ToolServerOptions, Transport, VERSION, WorkloadIdentity,
+    parse_duration,
 };
 pub use validate::{DEFAULT_IMAGE, SpecError, validate_spec};

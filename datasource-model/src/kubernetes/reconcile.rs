@@ -19,6 +19,9 @@ pub const CONDITION_MODELS_RESOLVED: &str = "ModelsResolved";
 pub const CONDITION_CREDENTIALS_MAPPED: &str = "CredentialsMapped";
 /// Condition type: the tool server is generated and up to date.
 pub const CONDITION_READY: &str = "Ready";
+/// Condition reason of a `DataSource` using workload identity: `Connected` is `Unknown`
+/// because the controller cannot use the tool server's projected token.
+pub const REASON_WORKLOAD_IDENTITY: &str = "WorkloadIdentity";
 
 /// Why the provider could not be reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +121,12 @@ pub struct ReconcileOutput {
 ///   children kept;
 /// - otherwise → `Ready=True` and the tool-server manifests to apply.
 ///
+/// A Databricks `DataSource` with `workloadIdentity` is never connected to by the controller
+/// (the projected token belongs to the tool-server pod): `discovery` is ignored,
+/// `CredentialsMapped=True` and `Connected=Unknown` (reason [`REASON_WORKLOAD_IDENTITY`]),
+/// `ModelsResolved` is `Unknown` when models are selected, and `Ready=True` with the
+/// tool-server manifests to apply.
+///
 /// `observedGeneration` (status and every condition) is `metadata.generation`;
 /// `lastTransitionTime` changes only when a condition's status changes.
 pub fn reconcile_discovered(
@@ -184,6 +193,9 @@ pub fn reconcile_discovered(
         "SpecValid",
         "the spec is valid",
     );
+    if valid.uses_workload_identity() {
+        return workload_identity(ds, &valid, builder, status);
+    }
     match valid.credentials_problem() {
         Some(problem) => builder.set(
             CONDITION_CREDENTIALS_MAPPED,
@@ -330,6 +342,84 @@ fn qualified_name(model: &AvailableModel) -> String {
         .chain(std::iter::once(model.name.as_str()))
         .collect::<Vec<_>>()
         .join(".")
+}
+
+/// The reconcile of a workload-identity `DataSource`: the controller has no projected token
+/// of its own, so it neither connects nor discovers; the tool server authenticates itself.
+fn workload_identity(
+    ds: &DataSourceResource,
+    valid: &super::validate::Valid<'_>,
+    mut builder: StatusBuilder<'_>,
+    mut status: DataSourceStatus,
+) -> ReconcileOutput {
+    builder.set(
+        CONDITION_CREDENTIALS_MAPPED,
+        ConditionStatus::True,
+        REASON_WORKLOAD_IDENTITY,
+        "no Secret: the tool server exchanges its projected service-account token for a \
+         Databricks token (file-oidc)",
+    );
+    builder.set(
+        CONDITION_CONNECTED,
+        ConditionStatus::Unknown,
+        REASON_WORKLOAD_IDENTITY,
+        &format!(
+            "not checked: the tool server authenticates to {} with its own projected \
+             service-account token, which the controller does not have, so the controller \
+             does not connect; check the tool server's logs for authentication errors",
+            valid.provider
+        ),
+    );
+    let models: Vec<String> = ds
+        .spec
+        .semantic_models
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    if models.is_empty() {
+        builder.set(
+            CONDITION_MODELS_RESOLVED,
+            ConditionStatus::True,
+            "ModelsFound",
+            "no models selected: every model the tool server discovers is exposed",
+        );
+    } else {
+        builder.set(
+            CONDITION_MODELS_RESOLVED,
+            ConditionStatus::Unknown,
+            REASON_WORKLOAD_IDENTITY,
+            &format!(
+                "not checked (the controller does not connect with workload identity): the \
+                 tool server exposes {}",
+                models.join(", ")
+            ),
+        );
+    }
+    let generated = valid.generated_ref();
+    builder.set(
+        CONDITION_READY,
+        ConditionStatus::True,
+        "ToolServerCreated",
+        &format!(
+            "{} {} created successfully",
+            valid.kind.as_str(),
+            generated.name
+        ),
+    );
+    status.conditions = builder.conditions;
+    status.generated_tool_server = Some(generated);
+    // Nothing is discovered: no model list to report (an earlier one would be stale), and the
+    // tool server picks a warehouse itself unless the spec names one.
+    status.available_models = Vec::new();
+    status.warehouse_id = ds
+        .spec
+        .databricks
+        .as_ref()
+        .and_then(|db| db.warehouse_id.clone());
+    ReconcileOutput {
+        status,
+        children: Children::Apply(valid.manifests(&models)),
+    }
 }
 
 struct StatusBuilder<'a> {

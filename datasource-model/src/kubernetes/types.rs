@@ -233,9 +233,15 @@ pub struct DatabricksSpec {
     /// Workspace URL, e.g. `https://mycompany.cloud.databricks.com`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_url: Option<String>,
-    /// Secret holding a personal access token (or OAuth token).
+    /// Secret holding a personal access token (or OAuth token). Exactly one of this and
+    /// `workloadIdentity` must be set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials_secret_ref: Option<SecretKeyRef>,
+    /// Workload identity federation instead of a Secret: the tool server exchanges a projected
+    /// service-account token for a Databricks token (`file-oidc`). Exactly one of this and
+    /// `credentialsSecretRef` must be set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_identity: Option<WorkloadIdentity>,
     /// Unity Catalog catalog to discover metric views in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalog: Option<String>,
@@ -248,6 +254,100 @@ pub struct DatabricksSpec {
     /// Genie space that answers natural-language questions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub genie_space_id: Option<String>,
+}
+
+impl DatabricksSpec {
+    /// Settings for a workspace and a catalog, with no credential yet.
+    pub fn new(workspace_url: impl Into<String>, catalog: impl Into<String>) -> Self {
+        Self {
+            workspace_url: Some(workspace_url.into()),
+            catalog: Some(catalog.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the Secret holding the token.
+    #[must_use]
+    pub fn with_credentials_secret_ref(mut self, secret: SecretKeyRef) -> Self {
+        self.credentials_secret_ref = Some(secret);
+        self
+    }
+
+    /// Sets workload identity federation.
+    #[must_use]
+    pub fn with_workload_identity(mut self, identity: WorkloadIdentity) -> Self {
+        self.workload_identity = Some(identity);
+        self
+    }
+}
+
+/// Default lifetime of the projected service-account token (`expirationSeconds`), in seconds.
+pub const DEFAULT_TOKEN_EXPIRATION_SECONDS: i64 = 3600;
+/// The shortest lifetime Kubernetes accepts for a projected service-account token, in seconds.
+pub const MIN_TOKEN_EXPIRATION_SECONDS: i64 = 600;
+
+/// Workload identity federation for Databricks (`spec.databricks.workloadIdentity`).
+///
+/// The generated tool server gets a projected service-account token (kubelet rotates it) and
+/// runs with `DATABRICKS_AUTH_TYPE=file-oidc`: it re-reads the token file on every refresh and
+/// exchanges it at the workspace's `/oidc/v1/token` for a Databricks token of the service
+/// principal `clientId`. No Secret is involved. The service principal needs a federation
+/// policy whose issuer is the cluster's service-account issuer, whose subject is
+/// `system:serviceaccount:<namespace>:<serviceAccountName>` and whose audience is `audience`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WorkloadIdentity {
+    /// Application (client) id of the Databricks service principal that has the federation
+    /// policy; passed to the server as `DATABRICKS_CLIENT_ID`.
+    pub client_id: String,
+    /// Audience of the projected token, which the federation policy must list; also passed
+    /// as `DATABRICKS_TOKEN_AUDIENCE`. Default: the workspace token endpoint
+    /// `<workspaceUrl>/oidc/v1/token`, the audience the Databricks SDKs (and
+    /// `databricks-client`) default to for a workspace host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// ServiceAccount the tool-server pod runs as (its token is the one exchanged). Default:
+    /// the namespace's `default` ServiceAccount for `RemoteMCPServer`, the ServiceAccount kmcp
+    /// creates for an `MCPServer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Option<String>,
+    /// Lifetime of the projected token in seconds (default 3600, at least 600); kubelet
+    /// rotates it at 80 % of its lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 600))]
+    pub expiration_seconds: Option<i64>,
+}
+
+impl WorkloadIdentity {
+    /// Federation as the service principal with this application id.
+    pub fn new(client_id: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the audience.
+    #[must_use]
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Sets the ServiceAccount of the tool-server pod.
+    #[must_use]
+    pub fn with_service_account_name(mut self, name: impl Into<String>) -> Self {
+        self.service_account_name = Some(name.into());
+        self
+    }
+
+    /// Sets the token lifetime in seconds.
+    #[must_use]
+    pub fn with_expiration_seconds(mut self, seconds: i64) -> Self {
+        self.expiration_seconds = Some(seconds);
+        self
+    }
 }
 
 /// Snowflake connection settings (`spec.snowflake`).

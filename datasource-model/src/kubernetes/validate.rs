@@ -1,8 +1,8 @@
 //! Spec validation: every problem names the field to fix.
 
 use super::types::{
-    BigQuerySpec, DataSourceResource, LocalSpec, Provider, SecretKeyRef, SnowflakeSpec,
-    ToolServerKind, Transport,
+    BigQuerySpec, DEFAULT_TOKEN_EXPIRATION_SECONDS, DataSourceResource, DatabricksSpec, LocalSpec,
+    MIN_TOKEN_EXPIRATION_SECONDS, Provider, SecretKeyRef, SnowflakeSpec, ToolServerKind, Transport,
 };
 
 /// Default image holding `databricks-mcp-server` and `datasource-mcp-server`.
@@ -40,7 +40,7 @@ pub(crate) enum Conn<'a> {
         schema: Option<&'a str>,
         warehouse_id: Option<&'a str>,
         genie_space_id: Option<&'a str>,
-        credentials: &'a SecretKeyRef,
+        auth: DatabricksAuth<'a>,
     },
     Snowflake {
         spec: &'a SnowflakeSpec,
@@ -53,6 +53,126 @@ pub(crate) enum Conn<'a> {
     Local {
         spec: Option<&'a LocalSpec>,
     },
+}
+
+/// How the Databricks tool server authenticates, after validation.
+#[derive(Debug)]
+pub(crate) enum DatabricksAuth<'a> {
+    /// A token from `credentialsSecretRef`.
+    Secret(&'a SecretKeyRef),
+    /// Workload identity federation with a projected service-account token.
+    WorkloadIdentity {
+        client_id: &'a str,
+        /// The audience of the projected token (explicit, or the workspace token endpoint).
+        audience: String,
+        /// Whether `audience` was set in the spec (then it is also `DATABRICKS_TOKEN_AUDIENCE`).
+        explicit_audience: bool,
+        service_account: Option<&'a str>,
+        expiration_seconds: i64,
+    },
+}
+
+/// Kubernetes caps a projected token's lifetime at 2^32 seconds.
+const MAX_TOKEN_EXPIRATION_SECONDS: i64 = 1 << 32;
+
+/// Validates `spec.databricks`' credential: exactly one of `credentialsSecretRef` and
+/// `workloadIdentity`.
+fn databricks_auth<'a>(
+    db: &'a DatabricksSpec,
+    workspace_url: &str,
+) -> Result<DatabricksAuth<'a>, SpecError> {
+    let identity = match (&db.credentials_secret_ref, &db.workload_identity) {
+        (Some(_), Some(_)) => {
+            return Err(SpecError::new(
+                "spec.databricks",
+                "credentialsSecretRef and workloadIdentity are mutually exclusive: remove \
+                 credentialsSecretRef to authenticate with the pod's projected service-account \
+                 token, or remove workloadIdentity to use the token in the Secret",
+            ));
+        }
+        (None, None) => {
+            return Err(SpecError::new(
+                "spec.databricks.credentialsSecretRef",
+                "required when spec.provider is Databricks: name the Secret holding the \
+                 credential, or set spec.databricks.workloadIdentity to exchange a projected \
+                 service-account token instead",
+            ));
+        }
+        (Some(secret), None) => {
+            return credentials(
+                Some(secret),
+                "spec.databricks.credentialsSecretRef",
+                Provider::Databricks,
+            )
+            .map(DatabricksAuth::Secret);
+        }
+        (None, Some(identity)) => identity,
+    };
+    let field = "spec.databricks.workloadIdentity";
+    let client_id = identity.client_id.as_str();
+    if client_id.trim().is_empty() {
+        return Err(SpecError::new(
+            format!("{field}.clientId"),
+            "required: the application (client) id of the Databricks service principal whose \
+             federation policy accepts the projected token",
+        ));
+    }
+    if client_id
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(SpecError::new(
+            format!("{field}.clientId"),
+            format!("{client_id:?} is not an application id (no spaces)"),
+        ));
+    }
+    let audience = match identity.audience.as_deref() {
+        None => format!("{}/oidc/v1/token", workspace_url.trim_end_matches('/')),
+        Some(aud)
+            if !aud.is_empty() && !aud.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            aud.to_owned()
+        }
+        Some(aud) => {
+            return Err(SpecError::new(
+                format!("{field}.audience"),
+                format!(
+                    "{aud:?} is not a valid audience: write the audience of the federation \
+                     policy without spaces, or leave it unset for <workspaceUrl>/oidc/v1/token"
+                ),
+            ));
+        }
+    };
+    let service_account = identity.service_account_name.as_deref();
+    if let Some(sa) = service_account
+        && !is_dns_subdomain(sa)
+    {
+        return Err(SpecError::new(
+            format!("{field}.serviceAccountName"),
+            format!("{sa:?} is not a valid ServiceAccount name"),
+        ));
+    }
+    let expiration_seconds = identity
+        .expiration_seconds
+        .unwrap_or(DEFAULT_TOKEN_EXPIRATION_SECONDS);
+    if !(MIN_TOKEN_EXPIRATION_SECONDS..=MAX_TOKEN_EXPIRATION_SECONDS).contains(&expiration_seconds)
+    {
+        return Err(SpecError::new(
+            format!("{field}.expirationSeconds"),
+            format!(
+                "{expiration_seconds} is out of range: Kubernetes requires at least \
+                 {MIN_TOKEN_EXPIRATION_SECONDS} seconds (10 minutes) and at most 2^32; \
+                 leave it unset for {DEFAULT_TOKEN_EXPIRATION_SECONDS}"
+            ),
+        ));
+    }
+    Ok(DatabricksAuth::WorkloadIdentity {
+        client_id,
+        audience,
+        explicit_audience: identity.audience.is_some(),
+        service_account,
+        expiration_seconds,
+    })
 }
 
 /// A validated `DataSource`: everything the manifest generator needs.
@@ -221,11 +341,7 @@ pub(crate) fn validate(ds: &DataSourceResource) -> Result<Valid<'_>, SpecError> 
                     db.genie_space_id.as_ref(),
                     "spec.databricks.genieSpaceId",
                 )?,
-                credentials: credentials(
-                    db.credentials_secret_ref.as_ref(),
-                    "spec.databricks.credentialsSecretRef",
-                    provider,
-                )?,
+                auth: databricks_auth(db, workspace_url)?,
             }
         }
         Provider::Snowflake => {
@@ -389,6 +505,19 @@ pub(crate) fn validate(ds: &DataSourceResource) -> Result<Valid<'_>, SpecError> 
                 "the legacy ToolServer supports only Databricks (it cannot mount the config \
                  file {provider} needs); use MCPServer or RemoteMCPServer"
             ),
+        ));
+    }
+    if kind == ToolServerKind::ToolServer
+        && let Conn::Databricks {
+            auth: DatabricksAuth::WorkloadIdentity { .. },
+            ..
+        } = &conn
+    {
+        return Err(SpecError::new(
+            "spec.toolServer.kind",
+            "the legacy ToolServer cannot use spec.databricks.workloadIdentity (its stdio \
+             config has no volumes and no ServiceAccount, so no projected token): use \
+             MCPServer or RemoteMCPServer, or credentialsSecretRef",
         ));
     }
     let tool_server = spec.tool_server.as_ref();

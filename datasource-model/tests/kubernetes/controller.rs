@@ -726,6 +726,202 @@ async fn the_databricks_factory_uses_a_discovered_warehouse() {
     );
 }
 
+/// Replaces the proposal's `credentialsSecretRef` with a workload identity.
+fn workload_identity(v: &mut Value) {
+    let db = &mut v["spec"]["databricks"];
+    if let Some(obj) = db.as_object_mut() {
+        obj.remove("credentialsSecretRef");
+    }
+    db["workloadIdentity"] = json!({
+        "clientId": "6a1f3c2e-aaaa-4bbb-8ccc-0123456789ab",
+        "serviceAccountName": "sales-mcp",
+    });
+}
+
+/// A factory that must not be called: a workload-identity DataSource is never connected to.
+struct UnusedFactory(Mutex<u32>);
+
+#[async_trait]
+impl ProviderFactory for UnusedFactory {
+    async fn build(
+        &self,
+        _: &DataSourceResource,
+        _: Option<SecretString>,
+    ) -> Result<BuiltProvider, Error> {
+        *self.0.lock().expect("lock") += 1;
+        Err(Error::invalid_config(
+            "the controller must not build a provider",
+        ))
+    }
+}
+
+/// A workload-identity DataSource: no Secret is read (none exists), no provider is built, the
+/// MCPServer carries the projected token, the file-oidc environment and the ServiceAccount and
+/// no Secret reference or credential hash, and the status is Ready with Connected=Unknown.
+#[tokio::test]
+async fn workload_identity_reads_no_secret_and_applies_a_projected_token_child() {
+    for (tool_server, child_paths) in [
+        (
+            "MCPServer",
+            vec!["/apis/kagent.dev/v1alpha1/namespaces/default/mcpservers/sales-fabric-mcp"],
+        ),
+        (
+            "RemoteMCPServer",
+            vec![
+                "/apis/apps/v1/namespaces/default/deployments/sales-fabric-mcp",
+                "/api/v1/namespaces/default/services/sales-fabric-mcp",
+                "/apis/kagent.dev/v1alpha2/namespaces/default/remotemcpservers/sales-fabric-mcp",
+            ],
+        ),
+    ] {
+        let h = Harness::new().await;
+        let factory = Arc::new(UnusedFactory(Mutex::new(0)));
+        let obj = proposal_object(|v| {
+            workload_identity(v);
+            v["spec"]["toolServer"] = json!({"kind": tool_server});
+        });
+        let action = reconcile_object(
+            obj,
+            h.context(Arc::clone(&factory) as Arc<dyn ProviderFactory>),
+        )
+        .await
+        .expect("reconciles");
+        assert_eq!(
+            action,
+            Action::requeue(Duration::from_secs(600)),
+            "{tool_server}"
+        );
+        assert_eq!(*factory.0.lock().expect("lock"), 0, "{tool_server}");
+
+        let seen = h.take();
+        let lines: Vec<String> = seen.iter().map(Seen::line).collect();
+        let mut expected: Vec<String> = child_paths
+            .iter()
+            .map(|p| format!("PATCH {p}?{}", apply_query()))
+            .collect();
+        expected.extend(list_lines());
+        expected.push(format!(
+            "PATCH /apis/kagent.dev/v1alpha1/namespaces/default/datasources/sales-fabric/status?{}",
+            apply_query()
+        ));
+        expected.push("POST /apis/events.k8s.io/v1/namespaces/default/events?".to_owned());
+        assert_eq!(lines, expected, "{tool_server}");
+
+        let status = status_of(&seen);
+        assert!(status.is_ready(), "{tool_server}: {status:#?}");
+        let connected = status.condition("Connected").expect("Connected");
+        assert_eq!(connected.status, ConditionStatus::Unknown, "{tool_server}");
+        assert_eq!(connected.reason, "WorkloadIdentity", "{tool_server}");
+        assert!(
+            !connected.message.to_lowercase().contains("missing"),
+            "{connected:#?}"
+        );
+        let mapped = status.condition("CredentialsMapped").expect("condition");
+        assert_eq!(mapped.status, ConditionStatus::True, "{tool_server}");
+        assert_eq!(mapped.reason, "WorkloadIdentity", "{tool_server}");
+        // The controller discovered no warehouse and the spec names none.
+        assert_eq!(status.warehouse_id, None, "{tool_server}");
+        assert!(status.available_models.is_empty(), "{tool_server}");
+
+        let server = &applied(&seen)[0].body;
+        let (env, pod, container) = if tool_server == "MCPServer" {
+            let d = &server["spec"]["deployment"];
+            let env: BTreeMap<String, String> = d["env"]
+                .as_object()
+                .expect("env")
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect();
+            (env, d.clone(), d.clone())
+        } else {
+            let pod = server["spec"]["template"]["spec"].clone();
+            let container = pod["containers"][0].clone();
+            let env = container["env"]
+                .as_array()
+                .expect("env")
+                .iter()
+                .map(|v| {
+                    (
+                        v["name"].as_str().unwrap_or_default().to_owned(),
+                        v["value"].as_str().expect("a literal value").to_owned(),
+                    )
+                })
+                .collect();
+            (env, pod, container)
+        };
+        assert_eq!(
+            env.get("DATABRICKS_AUTH_TYPE").map(String::as_str),
+            Some("file-oidc")
+        );
+        assert_eq!(
+            env.get("DATABRICKS_OIDC_TOKEN_FILEPATH")
+                .map(String::as_str),
+            Some("/var/run/secrets/databricks/token")
+        );
+        assert_eq!(
+            env.get("DATABRICKS_CLIENT_ID").map(String::as_str),
+            Some("6a1f3c2e-aaaa-4bbb-8ccc-0123456789ab")
+        );
+        assert!(!env.contains_key("DATABRICKS_TOKEN"), "{tool_server}");
+        assert_eq!(pod["serviceAccountName"], "sales-mcp", "{tool_server}");
+        assert_eq!(
+            pod["volumes"][0]["projected"]["sources"][0]["serviceAccountToken"],
+            json!({"path": "token", "expirationSeconds": 3600,
+                   "audience": "https://mycompany.cloud.databricks.com/oidc/v1/token"}),
+            "{tool_server}"
+        );
+        assert_eq!(
+            container["volumeMounts"][0]["mountPath"], "/var/run/secrets/databricks",
+            "{tool_server}"
+        );
+        for s in &seen {
+            let body = s.body.to_string();
+            for word in [
+                "secretRef",
+                "secretKeyRef",
+                "secretRefs",
+                ANNOTATION_CREDENTIALS_HASH,
+            ] {
+                assert!(
+                    !body.contains(word),
+                    "{tool_server}: {word} in {}",
+                    s.line()
+                );
+            }
+        }
+        if let Some(dir) =
+            crd_dir("workload_identity_reads_no_secret_and_applies_a_projected_token_child")
+        {
+            for patch in applied(&seen) {
+                assert_valid_object(&dir, &patch.body);
+            }
+        }
+
+        // The next reconcile changes nothing: no status write, no Event, same requeue.
+        let mut with_status = proposal_object(|v| {
+            workload_identity(v);
+            v["spec"]["toolServer"] = json!({"kind": tool_server});
+        })
+        .as_ref()
+        .clone();
+        with_status.data["status"] = serde_json::to_value(&status).expect("status");
+        let again = reconcile_object(
+            Arc::new(with_status),
+            h.context(Arc::clone(&factory) as Arc<dyn ProviderFactory>),
+        )
+        .await
+        .expect("reconciles");
+        assert_eq!(again, Action::requeue(Duration::from_secs(600)));
+        let lines: Vec<String> = h.take().iter().map(Seen::line).collect();
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.contains("/status") || l.contains("/events")),
+            "{tool_server}: {lines:#?}"
+        );
+    }
+}
+
 /// RBAC: the verbs the controller uses (every request of the reconciles above, plus the list
 /// and watch of every watched resource and the Lease of leader election) are exactly those
 /// the generated ClusterRole grants.
@@ -754,6 +950,16 @@ async fn the_role_grants_exactly_the_verbs_used() {
     }
     for tool_server in ["MCPServer", "RemoteMCPServer", "ToolServer"] {
         let obj = proposal_object(|v| v["spec"]["toolServer"] = json!({"kind": tool_server}));
+        reconcile_object(obj, Arc::clone(&ctx))
+            .await
+            .expect("reconciles");
+    }
+    // Workload identity: pods with a serviceAccountName and a projected token need no new verb.
+    for tool_server in ["MCPServer", "RemoteMCPServer"] {
+        let obj = proposal_object(|v| {
+            workload_identity(v);
+            v["spec"]["toolServer"] = json!({"kind": tool_server});
+        });
         reconcile_object(obj, Arc::clone(&ctx))
             .await
             .expect("reconciles");

@@ -10,3 +10,4 @@ mod manifests;
 #[cfg(feature = "local")]
 mod provider;
 mod reconcile;
+mod workload_identity;
