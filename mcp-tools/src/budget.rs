@@ -14,7 +14,9 @@
 //!   [`MAX_QUOTED_BYTES`] of any quoted value (`"…"`, `` `…` ``, `'…'`), so an argument or a
 //!   statement echoed back by a backend cannot flood the caller, and is then held to the budget.
 //!
-//! Cuts never split a UTF-8 character. Results within the budget are returned unchanged.
+//! Structured content nested deeper than 100 levels is cut at that level too (JSON parsers refuse
+//! deeper documents). Cuts never split a UTF-8 character. Results within the budget are returned
+//! unchanged.
 
 use std::borrow::Cow;
 
@@ -33,12 +35,18 @@ pub const MAX_QUOTED_BYTES: usize = 200;
 
 /// A cut string keeps at least this many bytes (so the caller sees what the value was).
 const MIN_KEEP: usize = 64;
+/// Strings are cut down to this many bytes before arrays lose items (a table keeps its rows
+/// with shortened cells rather than losing rows to one long cell).
+const STRING_FLOOR: usize = 1024;
 /// Longest marker (`…[truncated: 18,446,744,073,709,551,615 more bytes]`).
 const MARKER_MAX: usize = 56;
 /// Room kept free in structured content for the `_truncated` note.
 const NOTE_RESERVE: usize = 2 * 1024;
 /// Paths listed in the note at most.
 const NOTE_PATHS: usize = 5;
+/// Levels of nested arrays and objects kept in structured content (JSON parsers such as
+/// serde_json refuse more than 128, and the JSON-RPC envelope adds its own).
+pub(crate) const MAX_DEPTH: usize = 100;
 /// Cutting rounds at most before falling back to the note alone.
 const MAX_ROUNDS: usize = 256;
 
@@ -263,20 +271,16 @@ impl OutputBudget {
     /// content when something was cut.
     fn fit_structured(self, v: &mut Value) -> Option<String> {
         let original = json_len(v);
-        if original <= self.max_bytes {
+        let too_deep = depth_over(v, MAX_DEPTH);
+        if original <= self.max_bytes && !too_deep {
             return None;
         }
         let target = self.max_bytes - NOTE_RESERVE;
         let mut cuts = Cuts::default();
-        for _ in 0..MAX_ROUNDS {
-            let size = json_len(v);
-            if size <= target {
-                break;
-            }
-            if !cut_once(v, size - target, &mut cuts) {
-                break;
-            }
+        if too_deep {
+            cut_deep(v, 1, &mut Vec::new(), &mut cuts);
         }
+        cut_to_fit(v, target, &mut cuts);
         let next = continuation_hint(v);
         if json_len(v) > target {
             // Nothing left to cut piecewise (many keys, numbers): keep the note only.
@@ -304,15 +308,72 @@ impl OutputBudget {
 /// What a tool already says about getting more (`more.hint` of a table result), else the
 /// generic advice.
 fn continuation_hint(v: &Value) -> String {
-    let own = v
-        .get("more")
-        .and_then(|m| m.get("hint"))
-        .and_then(Value::as_str)
-        .filter(|h| !h.is_empty());
+    // `more.hint` at the top or one level down (`result.more.hint` of a statement).
+    let own = hint_of(v).or_else(|| v.as_object().and_then(|m| m.values().find_map(hint_of)));
     match own {
         Some(h) => format!("{}; or {GET_THE_REST}", cut_head(h, 300)),
         None => GET_THE_REST.to_owned(),
     }
+}
+
+fn hint_of(o: &Value) -> Option<&str> {
+    o.get("more")
+        .and_then(|m| m.get("hint"))
+        .and_then(Value::as_str)
+        .filter(|h| !h.is_empty())
+}
+
+/// Whether `v` nests arrays and objects deeper than `max` levels (looks no deeper than that).
+fn depth_over(v: &Value, max: usize) -> bool {
+    if max == 0 {
+        return matches!(v, Value::Array(a) if !a.is_empty())
+            || matches!(v, Value::Object(m) if !m.is_empty());
+    }
+    match v {
+        Value::Array(items) => items.iter().any(|i| depth_over(i, max - 1)),
+        Value::Object(map) => map.values().any(|i| depth_over(i, max - 1)),
+        _ => false,
+    }
+}
+
+/// Replaces the non-empty arrays and objects at level [`MAX_DEPTH`] by the marker.
+fn cut_deep(v: &mut Value, depth: usize, path: &mut Vec<Step>, cuts: &mut Cuts) -> bool {
+    let nested = matches!(v, Value::Array(a) if !a.is_empty())
+        || matches!(v, Value::Object(m) if !m.is_empty());
+    if !nested {
+        return false;
+    }
+    if depth >= MAX_DEPTH {
+        let more = json_len(v);
+        cuts.push(
+            path,
+            format!("nested deeper than {MAX_DEPTH} levels; left out"),
+        );
+        *v = Value::String(marker(more));
+        return true;
+    }
+    let mut any = false;
+    match v {
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                path.push(Step::Index(i));
+                any |= cut_deep(item, depth + 1, path, cuts);
+                path.pop();
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map.iter_mut() {
+                path.push(Step::Key(k.clone()));
+                any |= cut_deep(item, depth + 1, path, cuts);
+                path.pop();
+            }
+            if any && let Some(Value::Bool(t)) = map.get_mut("truncated") {
+                *t = true;
+            }
+        }
+        _ => {}
+    }
+    any
 }
 
 /// The serialized length of `v` (as compact JSON).
@@ -381,7 +442,7 @@ impl Cuts {
         if self.listed.len() < NOTE_PATHS {
             let p = pointer(path);
             self.listed
-                .push(format!("{}: {what}", cut_head(&p, MAX_QUOTED_BYTES)));
+                .push(format!("{}: {what}", cut_middle(&p, MAX_QUOTED_BYTES)));
         }
     }
 
@@ -411,28 +472,27 @@ impl Cuts {
     }
 }
 
-/// The largest cuttable node: a long string (its length), or an array of several items (its
-/// size without its largest item: an array is cut for having many items, not one big one).
+/// The largest array of several items, measured by its size without its largest item (an
+/// array is cut for having many items, not for one big one).
 #[derive(Debug, Default)]
 struct Best {
     measure: usize,
     path: Vec<Step>,
-    is_array: bool,
-    /// Raw lengths of every string long enough to cut.
-    strings: Vec<usize>,
 }
 
-/// Walks `v`, returning its serialized size and recording candidates in `best`.
-fn survey(v: &Value, path: &mut Vec<Step>, best: &mut Best) -> usize {
+/// Walks `v`, returning its serialized size; records the largest array in `best` and the length
+/// of every string longer than `floor` plus a marker in `strings`.
+fn survey(
+    v: &Value,
+    path: &mut Vec<Step>,
+    floor: usize,
+    best: &mut Best,
+    strings: &mut Vec<usize>,
+) -> usize {
     match v {
         Value::String(s) => {
-            if s.len() > MIN_KEEP + MARKER_MAX {
-                best.strings.push(s.len());
-                if s.len() > best.measure {
-                    best.measure = s.len();
-                    best.path = path.clone();
-                    best.is_array = false;
-                }
+            if s.len() > floor + MARKER_MAX {
+                strings.push(s.len());
             }
             json_len(v)
         }
@@ -441,7 +501,7 @@ fn survey(v: &Value, path: &mut Vec<Step>, best: &mut Best) -> usize {
             let mut largest = 0;
             for (i, item) in items.iter().enumerate() {
                 path.push(Step::Index(i));
-                let n = survey(item, path, best);
+                let n = survey(item, path, floor, best, strings);
                 path.pop();
                 total += n;
                 largest = largest.max(n);
@@ -450,7 +510,6 @@ fn survey(v: &Value, path: &mut Vec<Step>, best: &mut Best) -> usize {
             if items.len() > 1 && measure > best.measure {
                 best.measure = measure;
                 best.path = path.clone();
-                best.is_array = true;
             }
             total
         }
@@ -458,7 +517,9 @@ fn survey(v: &Value, path: &mut Vec<Step>, best: &mut Best) -> usize {
             let mut total = 2 + map.len().saturating_sub(1);
             for (k, item) in map {
                 path.push(Step::Key(k.clone()));
-                total += json_len(&Value::String(k.clone())) + 1 + survey(item, path, best);
+                total += json_len(&Value::String(k.clone()))
+                    + 1
+                    + survey(item, path, floor, best, strings);
                 path.pop();
             }
             total
@@ -467,24 +528,51 @@ fn survey(v: &Value, path: &mut Vec<Step>, best: &mut Best) -> usize {
     }
 }
 
-/// One cutting round: cuts the largest node to remove about `excess` bytes. Returns `false`
-/// when nothing is left to cut.
-fn cut_once(v: &mut Value, excess: usize, cuts: &mut Cuts) -> bool {
-    let mut best = Best::default();
-    survey(v, &mut Vec::new(), &mut best);
-    if best.measure == 0 {
-        return false;
+/// Cuts `v` towards `target` bytes in the order that loses least: long strings down to
+/// [`STRING_FLOOR`] (largest first), then arrays of many items (largest first, trailing items),
+/// then strings down to [`MIN_KEEP`].
+fn cut_to_fit(v: &mut Value, target: usize, cuts: &mut Cuts) {
+    shrink_strings(v, target, STRING_FLOOR, cuts);
+    for _ in 0..MAX_ROUNDS {
+        let size = json_len(v);
+        if size <= target {
+            return;
+        }
+        let mut best = Best::default();
+        survey(
+            v,
+            &mut Vec::new(),
+            usize::MAX / 2,
+            &mut best,
+            &mut Vec::new(),
+        );
+        if best.measure == 0 || !cut_array(v, &best.path, size - target, cuts) {
+            break;
+        }
     }
-    if best.is_array {
-        cut_array(v, &best.path, excess, cuts)
-    } else {
-        // Water-filling: cut every string longer than a level, the level as high as it can be,
-        // so the largest strings lose the most.
-        let level = level_for(&best.strings, excess, MIN_KEEP);
-        let mut path = Vec::new();
-        let mut changed = false;
-        cut_strings(v, level, &mut path, cuts, &mut changed);
-        changed
+    shrink_strings(v, target, MIN_KEEP, cuts);
+}
+
+/// Water-filling: cuts every string longer than a level, the level as high as it can be (and
+/// at least `floor`), so the largest strings lose the most.
+fn shrink_strings(v: &mut Value, target: usize, floor: usize, cuts: &mut Cuts) {
+    // Escaped characters make a round save a little less than planned: a few rounds settle it.
+    for _ in 0..4 {
+        let mut strings = Vec::new();
+        let size = survey(
+            v,
+            &mut Vec::new(),
+            floor,
+            &mut Best::default(),
+            &mut strings,
+        );
+        if size <= target || strings.is_empty() {
+            return;
+        }
+        let level = level_for(&strings, size - target, floor);
+        if !cut_strings(v, level, &mut Vec::new(), cuts) {
+            return;
+        }
     }
 }
 
@@ -514,14 +602,7 @@ fn level_for(lengths: &[usize], excess: usize, floor: usize) -> usize {
     lo
 }
 
-fn cut_strings(
-    v: &mut Value,
-    level: usize,
-    path: &mut Vec<Step>,
-    cuts: &mut Cuts,
-    changed: &mut bool,
-) -> bool {
-    let mut cut_here = false;
+fn cut_strings(v: &mut Value, level: usize, path: &mut Vec<Step>, cuts: &mut Cuts) -> bool {
     match v {
         Value::String(s) if s.len() > level + MARKER_MAX => {
             let keep = floor_boundary(s, level);
@@ -536,30 +617,31 @@ fn cut_strings(
             );
             s.truncate(keep);
             s.push_str(&marker(more));
-            *changed = true;
-            cut_here = true;
+            true
         }
         Value::Array(items) => {
+            let mut any = false;
             for (i, item) in items.iter_mut().enumerate() {
                 path.push(Step::Index(i));
-                cut_strings(item, level, path, cuts, changed);
+                any |= cut_strings(item, level, path, cuts);
                 path.pop();
             }
+            any
         }
         Value::Object(map) => {
             let mut any = false;
             for (k, item) in map.iter_mut() {
                 path.push(Step::Key(k.clone()));
-                any |= cut_strings(item, level, path, cuts, changed);
+                any |= cut_strings(item, level, path, cuts);
                 path.pop();
             }
             if any && let Some(Value::Bool(t)) = map.get_mut("truncated") {
                 *t = true;
             }
+            any
         }
-        _ => {}
+        _ => false,
     }
-    cut_here
 }
 
 /// Drops trailing items of the array at `path` until about `excess` bytes are saved (one item
@@ -588,16 +670,31 @@ fn cut_array(v: &mut Value, path: &[Step], excess: usize, cuts: &mut Cuts) -> bo
             thousands(before - after)
         ),
     );
+    for depth in 0..path.len() {
+        if let Some(Value::Object(holder)) = get_mut(v, &path[..depth])
+            && let Some(Value::Bool(t)) = holder.get_mut("truncated")
+        {
+            *t = true;
+        }
+    }
     if let Some((Step::Key(_), parent)) = path.split_last()
         && let Some(Value::Object(holder)) = get_mut(v, parent)
     {
-        if let Some(Value::Bool(t)) = holder.get_mut("truncated") {
-            *t = true;
-        }
         if let Some(n) = holder.get_mut("row_count")
             && n.is_u64()
         {
             *n = Value::from(after);
+        }
+        // A continuation (`more.offset`, and the offset its hint names) now starts at the first
+        // item left out.
+        if let Some(Value::Object(more)) = holder.get_mut("more")
+            && let Some(old) = more.get("offset").and_then(Value::as_u64)
+        {
+            let new = old.saturating_sub((before - after) as u64);
+            more.insert("offset".into(), Value::from(new));
+            if let Some(Value::String(hint)) = more.get_mut("hint") {
+                *hint = hint.replace(&format!("offset={old}"), &format!("offset={new}"));
+            }
         }
     }
     true
