@@ -686,3 +686,209 @@ async fn huge_databricks_error_on_other_tools_is_bounded() {
         );
     }
 }
+
+/// End to end: a real MCP client against the registry served by the rmcp adapter.
+#[cfg(feature = "rmcp")]
+mod through_the_server {
+    use super::*;
+    use mcp_tools::rmcp_adapter::McpServer;
+    use rmcp::model::{CallToolRequestParams, CallToolResult};
+    use rmcp::service::RunningService;
+    use rmcp::{RoleClient, ServiceExt};
+
+    /// Arguments of `repeat`: `SELECT repeat('x', n)`.
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct RepeatArgs {
+        /// How many times.
+        n: usize,
+    }
+
+    /// A column.
+    #[derive(serde::Serialize, schemars::JsonSchema)]
+    struct Col {
+        /// Name.
+        name: String,
+    }
+
+    /// Rows of a statement.
+    #[derive(serde::Serialize, schemars::JsonSchema)]
+    struct Rows {
+        /// Columns.
+        columns: Vec<Col>,
+        /// Rows.
+        rows: Vec<Vec<Value>>,
+        /// Rows returned.
+        row_count: usize,
+        /// More rows exist.
+        truncated: bool,
+    }
+
+    /// A statement result.
+    #[derive(serde::Serialize, schemars::JsonSchema)]
+    struct Statement {
+        /// Statement id.
+        statement_id: String,
+        /// State.
+        state: String,
+        /// The rows.
+        result: Rows,
+    }
+
+    fn repeat_tool() -> DynTool {
+        FnTool::new(
+            ToolSpec::new::<RepeatArgs, Statement>("repeat", "SELECT repeat('x', n)."),
+            |a: RepeatArgs, _ctx| async move {
+                let cell = "x".repeat(a.n);
+                let st = Statement {
+                    statement_id: "st-5".into(),
+                    state: "SUCCEEDED".into(),
+                    result: Rows {
+                        columns: vec![Col {
+                            name: "repeat(x, n)".into(),
+                        }],
+                        rows: vec![vec![json!(cell)]],
+                        row_count: 1,
+                        truncated: false,
+                    },
+                };
+                ToolOutput::structured(format!("repeat(x, n)\n{cell}\n[1 rows]"), &st)
+            },
+        )
+    }
+
+    async fn serve(budget: Option<usize>) -> (RunningService<RoleClient, ()>, Registry) {
+        let reg = registry(vec![repeat_tool(), typed()], budget);
+        let server = McpServer::new(reg.clone(), "budget-test", "0.0.1");
+        let (server_io, client_io) = tokio::io::duplex(64 * 1024);
+        tokio::spawn(async move {
+            if let Ok(running) = server.serve(server_io).await {
+                let _ = running.waiting().await;
+            }
+        });
+        let client = ().serve(client_io).await.expect("client initialize");
+        (client, reg)
+    }
+
+    async fn call(client: &RunningService<RoleClient, ()>, name: &str, a: Value) -> CallToolResult {
+        let Value::Object(a) = a else {
+            panic!("arguments are an object")
+        };
+        client
+            .call_tool(CallToolRequestParams::new(name.to_owned()).with_arguments(a))
+            .await
+            .expect("tools/call answers")
+    }
+
+    fn text_of(r: &CallToolResult) -> String {
+        r.content[0].as_text().expect("text").text.clone()
+    }
+
+    #[tokio::test]
+    async fn a_5_mb_structured_result_comes_back_cut_and_marked() {
+        for (budget, n) in [
+            (None, 5_000_000usize),
+            (Some(16 * 1024), 5_000_000),
+            (None, 300_000),
+        ] {
+            let (client, reg) = serve(budget).await;
+            let cap = reg.max_output_bytes();
+            let r = call(&client, "repeat", json!({"n": n})).await;
+            assert_eq!(r.is_error, Some(false));
+            let s = r.structured_content.clone().expect("structuredContent");
+            let bytes = serde_json::to_vec(&s).unwrap();
+            assert!(bytes.len() <= cap, "{} > {cap}", bytes.len());
+            let cell = s["result"]["rows"][0][0].as_str().unwrap();
+            assert!(cell.starts_with("xxxx"));
+            assert!(
+                cell.ends_with("more bytes]"),
+                "{}",
+                &cell[cell.len() - 50..]
+            );
+            let kept = cell.find('…').unwrap();
+            assert!(cell.contains(&format!(
+                "{MARKER}{} more bytes]",
+                format_thousands(n - kept)
+            )));
+            // Marked truncated, with a note saying how to get the rest.
+            assert_eq!(s["result"]["truncated"], true);
+            assert_eq!(s["result"]["row_count"], 1);
+            assert_eq!(s["_truncated"]["budget_bytes"], cap);
+            assert!(s["_truncated"]["original_bytes"].as_u64().unwrap() > n as u64);
+            assert!(
+                s["_truncated"]["next"]
+                    .as_str()
+                    .unwrap()
+                    .contains("substr(col, 1, 1000)")
+            );
+            // Still conforms to the tool's output schema.
+            let tools = client.list_all_tools().await.expect("tools/list");
+            let schema = Value::Object(
+                (*tools
+                    .iter()
+                    .find(|t| t.name == "repeat")
+                    .unwrap()
+                    .output_schema
+                    .clone()
+                    .unwrap())
+                .clone(),
+            );
+            let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+            assert!(
+                validator.is_valid(&s),
+                "cut content still matches the output schema"
+            );
+            // The text channel is bounded and says so too.
+            let text = text_of(&r);
+            assert!(text.len() <= cap, "{}", text.len());
+            assert!(text.contains(MARKER), "text cut too");
+            assert!(
+                text.contains("structuredContent cut to the"),
+                "{}",
+                &text[text.len() - 600..]
+            );
+            client.cancel().await.expect("close");
+        }
+    }
+
+    #[tokio::test]
+    async fn results_within_budget_cross_the_wire_unchanged() {
+        let (client, _) = serve(None).await;
+        let r = call(&client, "repeat", json!({"n": 1000})).await;
+        let s = r.structured_content.clone().expect("structuredContent");
+        assert!(s.get("_truncated").is_none());
+        assert_eq!(s["result"]["truncated"], false);
+        assert_eq!(s["result"]["rows"][0][0], "x".repeat(1000));
+        assert_eq!(
+            text_of(&r),
+            format!("repeat(x, n)\n{}\n[1 rows]", "x".repeat(1000))
+        );
+        client.cancel().await.expect("close");
+    }
+
+    #[tokio::test]
+    async fn a_huge_argument_echoed_in_an_error_comes_back_quoted_briefly() {
+        let (client, _) = serve(None).await;
+        let huge = "s".repeat(2 * MB);
+        for a in [
+            json!({"n": huge}),
+            json!({"mode": huge}),
+            json!({"model_name": huge}),
+            json!({ huge.clone(): 1 }),
+        ] {
+            let r = call(&client, "typed", a).await;
+            assert_eq!(r.is_error, Some(true));
+            let text = text_of(&r);
+            assert!(text.len() < 2048, "{} bytes", text.len());
+            assert!(text.contains(MARKER), "{text}");
+            assert!(
+                text.contains("ssss"),
+                "the value is quoted, briefly: {text}"
+            );
+        }
+        let r = call(&client, "repeat", json!({"n": huge})).await;
+        assert_eq!(r.is_error, Some(true));
+        assert!(text_of(&r).len() < 2048);
+        client.cancel().await.expect("close");
+    }
+}
