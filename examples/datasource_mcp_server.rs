@@ -259,7 +259,7 @@ mod tests {
     async fn max_output_bytes_bounds_every_result() -> Result<()> {
         let source = DataSourceConfig::local_sample().build().await?;
         let default = Args::try_parse_from(["datasource-mcp-server", "--demo"])?;
-        let registry = build_registry(&default, source.clone())?;
+        let registry = build_registry(&default, Arc::clone(&source))?;
         assert_eq!(
             registry.max_output_bytes(),
             mcp_tools::DEFAULT_MAX_OUTPUT_BYTES
