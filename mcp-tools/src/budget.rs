@@ -789,6 +789,127 @@ mod tests {
         assert_eq!(level_for(&lens, 10_000, MIN_KEEP), MIN_KEEP);
     }
 
+    /// A small deterministic generator (no extra dependency), for property-style tests.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            self.0 >> 33
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+        fn text(&mut self, max_len: usize) -> String {
+            const PIECES: [&str; 12] = [
+                "a", "é", "日", "🦀", "\"", "`", "'", " ", "\\", "\n", "xyz", "don't",
+            ];
+            let n = self.below(max_len);
+            let mut s = String::new();
+            for _ in 0..n {
+                s.push_str(PIECES[self.below(PIECES.len())]);
+            }
+            s
+        }
+        fn value(&mut self, depth: usize) -> Value {
+            // Few children near the root, many at one level (rows), none deep down.
+            match self.below(if depth > 4 { 3 } else { 6 }) {
+                0 => Value::from(self.next()),
+                1 => Value::Null,
+                2 => {
+                    let len = if self.below(8) == 0 { 20_000 } else { 40 };
+                    Value::String(self.text(len))
+                }
+                3 | 4 => Value::Array(
+                    (0..self.below(if depth == 1 { 200 } else { 5 }))
+                        .map(|_| self.value(depth + 1))
+                        .collect(),
+                ),
+                _ => Value::Object(
+                    (0..self.below(8))
+                        .map(|i| {
+                            let key = if i == 0 {
+                                "truncated".to_owned()
+                            } else {
+                                format!("k{i}")
+                            };
+                            let v = if i == 0 {
+                                Value::Bool(false)
+                            } else {
+                                self.value(depth + 1)
+                            };
+                            (key, v)
+                        })
+                        .collect(),
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn cuts_hold_for_random_text() {
+        let mut r = Lcg(7);
+        for _ in 0..2000 {
+            let s = r.text(600);
+            let max = r.below(900);
+            let head = cut_head(&s, max);
+            assert!(head.len() <= max.max(marker(s.len()).len()) || head == s);
+            let mid = cut_middle(&s, max);
+            assert!(mid.len() <= max.max(marker(s.len()).len()) || mid == s);
+            let q = r.below(50);
+            let clipped = clip_quoted(&s, q);
+            assert!(clipped.len() <= s.len() + MARKER_MAX * (s.len() / 2 + 1));
+            if !s.contains(['"', '`', '\'']) {
+                assert_eq!(clipped, s);
+            }
+        }
+    }
+
+    #[test]
+    fn budget_holds_for_random_values() {
+        let mut r = Lcg(42);
+        let (mut unchanged, mut cut) = (0, 0);
+        for round in 0..300 {
+            let budget = OutputBudget::new(MIN_MAX_OUTPUT_BYTES + r.below(20_000));
+            let value = Value::Object(
+                [
+                    ("data".to_owned(), r.value(0)),
+                    ("truncated".to_owned(), Value::Bool(false)),
+                ]
+                .into_iter()
+                .collect(),
+            );
+            let text = r.text(3000);
+            let mut out = ToolOutput::text(text.clone());
+            out.structured = Some(value.clone());
+            out.is_error = round % 3 == 0;
+            let got = budget.apply(out.clone());
+            assert!(got.text.len() <= budget.max_bytes(), "{round}");
+            let v = got.structured.as_ref().unwrap();
+            assert!(json_len(v) <= budget.max_bytes(), "{round}");
+            let again: Value = serde_json::from_str(&serde_json::to_string(v).unwrap()).unwrap();
+            assert_eq!(&again, v);
+            let fits = json_len(&value) <= budget.max_bytes()
+                && (text.len() <= budget.max_bytes() && !out.is_error);
+            if fits {
+                assert_eq!(got, out, "{round}: within budget, unchanged");
+                unchanged += 1;
+            }
+            if json_len(&value) > budget.max_bytes() {
+                assert_eq!(v["truncated"], true, "{round}");
+                assert!(v["_truncated"].is_object(), "{round}");
+                cut += 1;
+            }
+        }
+        // Both sides of the budget were exercised.
+        assert!(
+            unchanged > 20 && cut > 20,
+            "{unchanged} unchanged, {cut} cut"
+        );
+    }
+
     #[test]
     fn json_len_matches_serialization() {
         let v = json!({"a": [1, "é\"x", null], "b": {"c": true}});
