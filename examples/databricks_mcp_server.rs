@@ -117,6 +117,12 @@ struct Args {
     /// Bytes of text per result at most.
     #[arg(long, default_value_t = mcp_tools::DEFAULT_MAX_TEXT_BYTES)]
     max_text_bytes: usize,
+    /// Bytes of each channel of a tool result at most — text, structured content, error text
+    /// (256 KiB by default; at least 4 KiB). Longer values are cut with a
+    /// `…[truncated: N more bytes]` marker, the result is marked truncated and says how to get
+    /// the rest.
+    #[arg(long, default_value_t = mcp_tools::DEFAULT_MAX_OUTPUT_BYTES)]
+    max_output_bytes: usize,
     /// How long execute_sql waits before returning a statement_id to poll (milliseconds).
     #[arg(long, default_value_t = 30_000)]
     wait_timeout_ms: u64,
@@ -186,7 +192,8 @@ async fn build_server(args: &Args, env: &[(String, String)]) -> Result<McpServer
     let wait = WaitPolicy::new().with_max_wait(Duration::from_secs(args.max_wait_seconds));
     let mut builder = Registry::builder()
         .prefix(args.prefix.clone())
-        .read_only(!args.allow_writes);
+        .read_only(!args.allow_writes)
+        .max_output_bytes(args.max_output_bytes);
     // Last line of defence: no secret of the resolved config appears in tool output.
     for secret in &secrets {
         builder = builder.redact_secret(secret.expose_secret());

@@ -73,6 +73,12 @@ struct Args {
     /// Bytes of text per result at most (structured content keeps every returned row).
     #[arg(long, default_value_t = mcp_tools::DEFAULT_MAX_TEXT_BYTES)]
     max_text_bytes: usize,
+    /// Bytes of each channel of a tool result at most — text, structured content, error text
+    /// (256 KiB by default; at least 4 KiB). Longer values are cut with a
+    /// `…[truncated: N more bytes]` marker, the result is marked truncated and says how to get
+    /// the rest.
+    #[arg(long, default_value_t = mcp_tools::DEFAULT_MAX_OUTPUT_BYTES)]
+    max_output_bytes: usize,
     #[command(flatten)]
     transport: serve::TransportArgs,
 }
@@ -126,7 +132,8 @@ fn build_registry(args: &Args, source: Arc<DynDataSource>) -> Result<Registry> {
     let mut builder = Registry::builder()
         .toolset(Arc::new(DataSourceToolset::new(source, options)))
         .prefix(args.prefix.clone())
-        .read_only(!args.allow_writes);
+        .read_only(!args.allow_writes)
+        .max_output_bytes(args.max_output_bytes);
     if !args.tools.is_empty() {
         builder = builder.allow(args.tools.clone());
     }
@@ -245,6 +252,43 @@ mod tests {
     use super::*;
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, ResponseTemplate};
+
+    /// `--max-output-bytes` reaches the registry, and bounds an error that echoes a 10 MB
+    /// argument.
+    #[tokio::test]
+    async fn max_output_bytes_bounds_every_result() -> Result<()> {
+        let source = DataSourceConfig::local_sample().build().await?;
+        let default = Args::try_parse_from(["datasource-mcp-server", "--demo"])?;
+        let registry = build_registry(&default, Arc::clone(&source))?;
+        assert_eq!(
+            registry.max_output_bytes(),
+            mcp_tools::DEFAULT_MAX_OUTPUT_BYTES
+        );
+        let args = Args::try_parse_from([
+            "datasource-mcp-server",
+            "--demo",
+            "--max-output-bytes",
+            "8192",
+        ])?;
+        let registry = build_registry(&args, source)?;
+        assert_eq!(registry.max_output_bytes(), 8192);
+        let huge = "m".repeat(10 << 20);
+        for (tool, arguments) in [
+            ("describe_model", json!({ "model_name": huge })),
+            ("execute_sql", json!({ "sql": format!("SELECT '{huge}'") })),
+        ] {
+            let out = match registry
+                .call(tool, arguments, mcp_tools::ToolContext::new())
+                .await
+            {
+                Ok(out) => out,
+                Err(e) => e.into_output().map_err(anyhow::Error::from)?,
+            };
+            assert!(out.text.len() <= 8192, "{tool}: {} bytes", out.text.len());
+            assert!(out.text.contains("…[truncated: "), "{tool}: {}", out.text);
+        }
+        Ok(())
+    }
 
     /// `datasource-mcp-server --config snowflake.yaml` serves the DataSource tools against a
     /// mock Snowflake account (SQL API v2 and Cortex Analyst shapes).

@@ -4,12 +4,17 @@ use databricks_client::Error as ClientError;
 
 use crate::ToolOutput;
 
+/// Bytes of a client error's own text an explanation keeps (quoted values are clipped further).
+const MAX_ERROR_DETAIL_BYTES: usize = 4 * 1024;
+
 /// The `isError` result for a failed Databricks call made by tool `tool`.
 ///
 /// The text keeps everything a caller needs to act (HTTP status, `error_code`, the server's
 /// message, the request id, the client's hint) and adds what to do next for the common classes:
 /// a missing object, a permission problem, bad credentials, throttling. Credentials never appear:
-/// the client's errors do not carry them.
+/// the client's errors do not carry them. The error's own text is bounded (4 KiB, quoted values
+/// at most [`crate::MAX_QUOTED_BYTES`]), so a server echoing a huge request cannot flood the
+/// caller.
 ///
 /// ```
 /// use databricks_client::{ApiError, Error};
@@ -28,7 +33,10 @@ pub fn client_error_output(tool: &str, error: &ClientError) -> ToolOutput {
 
 /// The text of [`client_error_output`].
 pub fn explain_client_error(tool: &str, error: &ClientError) -> String {
-    let mut text = format!("{tool} failed: {error}");
+    // The server's message may echo the request (a statement, a name): bound it, so the next
+    // step below survives whatever the registry's output budget cuts.
+    let detail = crate::budget::bound_error_text(&error.to_string(), MAX_ERROR_DETAIL_BYTES);
+    let mut text = format!("{tool} failed: {detail}");
     let next = if error.is_not_found() {
         Some(not_found_hint(tool))
     } else if error.is_permission_denied() {

@@ -9,7 +9,10 @@
 //!   order).
 //! - **Result shaping** shared by every tool ([`ResultLimits`], [`TableResult`], [`cap_text`]):
 //!   the row cap is pushed into the backend request, text is byte-capped, and truncation is
-//!   explicit (`truncated: true` plus how to get more).
+//!   explicit (`truncated: true` plus how to get more). Behind them, the [`Registry`] holds every
+//!   channel of every result (text, structured content, error text) to one byte budget
+//!   ([`RegistryBuilder::max_output_bytes`], default [`DEFAULT_MAX_OUTPUT_BYTES`]), cutting the
+//!   largest values with an explicit `…[truncated: N more bytes]` marker.
 //! - **The read-only SQL guard** ([`check_sql`]) on a real parser.
 //! - **Building blocks of the toolsets**: [`FnTool`] (a tool from a spec and an async function of
 //!   typed arguments), [`client_error_output`] (a Databricks error as an `isError` result with
@@ -48,6 +51,7 @@
 //! of the SDK.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod budget;
 mod bundle_tools;
 mod catalogue;
 mod datasource;
@@ -71,6 +75,7 @@ mod workspace_resources;
 #[cfg(feature = "rmcp")]
 pub mod rmcp_adapter;
 
+pub use budget::{DEFAULT_MAX_OUTPUT_BYTES, MAX_QUOTED_BYTES, MIN_MAX_OUTPUT_BYTES};
 pub use bundle_tools::{BUNDLE_TOOLSET, BundleToolset, BundleToolsetOptions};
 pub use catalogue::catalogue_markdown;
 pub use datasource::{DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions};

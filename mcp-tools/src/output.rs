@@ -126,7 +126,8 @@ impl ToolError {
 }
 
 /// Parses tool arguments into `T`, turning failures into [`ToolError::InvalidParams`] whose
-/// message names the field that broke.
+/// message names the field that broke (quoting at most [`crate::MAX_QUOTED_BYTES`] of a bad
+/// value).
 ///
 /// A missing or `null` argument object is read as `{}`.
 pub fn parse_args<T: serde::de::DeserializeOwned>(tool: &str, args: Value) -> Result<T, ToolError> {
@@ -136,6 +137,9 @@ pub fn parse_args<T: serde::de::DeserializeOwned>(tool: &str, args: Value) -> Re
         args
     };
     serde_json::from_value(args).map_err(|e| {
+        // serde quotes the offending value (`invalid type: string "…"`): quote a bounded part.
+        let e = e.to_string();
+        let e = crate::budget::clip_quoted(&e, crate::MAX_QUOTED_BYTES);
         ToolError::invalid_params(
             tool,
             format!("{e}; see the tool's inputSchema for the expected fields"),

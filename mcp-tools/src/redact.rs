@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::ToolOutput;
+use crate::{ToolError, ToolOutput};
 
 /// A set of secret strings (kept out of `Debug`).
 #[derive(Clone, Default)]
@@ -36,6 +36,28 @@ impl Redactions {
             self.apply_value(v);
         }
         out
+    }
+
+    /// Replaces every secret in the messages of `error`.
+    pub(crate) fn apply_error(&self, error: ToolError) -> ToolError {
+        if self.0.is_empty() {
+            return error;
+        }
+        let clean = |mut s: String| {
+            self.replace_in(&mut s);
+            s
+        };
+        match error {
+            ToolError::InvalidParams { tool, message } => ToolError::InvalidParams {
+                tool,
+                message: clean(message),
+            },
+            ToolError::UnknownTool { name } => ToolError::UnknownTool { name: clean(name) },
+            ToolError::Internal { message } => ToolError::Internal {
+                message: clean(message),
+            },
+            other => other,
+        }
     }
 
     fn replace_in(&self, s: &mut String) {

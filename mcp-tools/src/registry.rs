@@ -1,10 +1,12 @@
-//! The tool registry: composes toolsets, prefixes names, filters, enforces read-only mode.
+//! The tool registry: composes toolsets, prefixes names, filters, enforces read-only mode, and
+//! passes every result through redaction and the output budget.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::budget::OutputBudget;
 use crate::redact::Redactions;
 use crate::{DynTool, ToolContext, ToolError, ToolOutput, ToolSpec, Toolset};
 
@@ -78,6 +80,7 @@ struct Inner {
     /// Served names of write tools hidden by read-only mode.
     hidden_writes: BTreeSet<String>,
     redactions: Redactions,
+    budget: OutputBudget,
 }
 
 impl Registry {
@@ -114,6 +117,11 @@ impl Registry {
         self.inner.visible.len()
     }
 
+    /// The byte budget of each channel of a result (see [`RegistryBuilder::max_output_bytes`]).
+    pub fn max_output_bytes(&self) -> usize {
+        self.inner.budget.max_bytes()
+    }
+
     /// Whether no tool is visible.
     pub fn is_empty(&self) -> bool {
         self.inner.visible.is_empty()
@@ -124,6 +132,9 @@ impl Registry {
     /// Unknown names give [`ToolError::UnknownTool`]; write tools hidden by read-only mode give
     /// [`ToolError::WriteDisabled`]; argument errors that tools report as
     /// [`ToolError::InvalidParams`] are returned as is (adapters turn them into `isError`).
+    ///
+    /// Every result and every error message is redacted, then held to the output budget
+    /// ([`RegistryBuilder::max_output_bytes`]).
     pub async fn call(
         &self,
         name: &str,
@@ -141,16 +152,16 @@ impl Registry {
                     tool: name.to_owned(),
                 });
             }
-            return Err(ToolError::UnknownTool {
+            return Err(self.inner.budget.apply_error(ToolError::UnknownTool {
                 name: name.to_owned(),
-            });
+            }));
         };
         tracing::debug!(tool = name, "tool call");
-        entry
-            .tool
-            .call(args, ctx)
-            .await
-            .map(|out| self.inner.redactions.apply(out))
+        let inner = &self.inner;
+        match entry.tool.call(args, ctx).await {
+            Ok(out) => Ok(inner.budget.apply(inner.redactions.apply(out))),
+            Err(e) => Err(inner.budget.apply_error(inner.redactions.apply_error(e))),
+        }
     }
 }
 
@@ -162,6 +173,7 @@ pub struct RegistryBuilder {
     allow: Option<Vec<String>>,
     read_only: bool,
     redactions: Redactions,
+    max_output_bytes: Option<usize>,
 }
 
 impl RegistryBuilder {
@@ -207,6 +219,21 @@ impl RegistryBuilder {
     /// print credentials. Empty strings are ignored.
     pub fn redact_secret(mut self, secret: impl Into<String>) -> Self {
         self.redactions.push(secret.into());
+        self
+    }
+
+    /// The byte budget of each channel of every tool result: the text content, the structured
+    /// content (serialized) and error texts (default [`crate::DEFAULT_MAX_OUTPUT_BYTES`], 256 KiB;
+    /// at least [`crate::MIN_MAX_OUTPUT_BYTES`]).
+    ///
+    /// A channel over budget is cut, never dropped: text keeps its head (an error text its head
+    /// and tail), structured content stays valid JSON with its largest strings and arrays cut
+    /// first. Every cut carries the marker `…[truncated: N more bytes]`; the result says it was
+    /// truncated (`truncated: true` and a `_truncated` note in structured content, a line in the
+    /// text) and how to get the rest. Error texts also quote at most
+    /// [`crate::MAX_QUOTED_BYTES`] of any quoted value. Results within the budget are unchanged.
+    pub fn max_output_bytes(mut self, bytes: usize) -> Self {
+        self.max_output_bytes = Some(bytes);
         self
     }
 
@@ -267,6 +294,10 @@ impl RegistryBuilder {
                 index,
                 hidden_writes,
                 redactions: self.redactions,
+                budget: self
+                    .max_output_bytes
+                    .map(OutputBudget::new)
+                    .unwrap_or_default(),
             }),
         })
     }

@@ -9,6 +9,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::budget::{cut_head, floor_boundary, thousands};
+
 /// Default row cap.
 pub const DEFAULT_MAX_ROWS: usize = 100;
 /// Default byte cap on text content (8 KiB).
@@ -20,7 +22,8 @@ pub const DEFAULT_MAX_TEXT_BYTES: usize = 8 * 1024;
 pub struct ResultLimits {
     /// Rows returned per call at most.
     pub max_rows: usize,
-    /// Bytes of text content at most (structured content is not byte-capped).
+    /// Bytes of text content at most. Structured content holds the complete result, held only to
+    /// the registry's output budget ([`crate::RegistryBuilder::max_output_bytes`]).
     pub max_text_bytes: usize,
 }
 
@@ -223,27 +226,23 @@ fn push_capped(out: &mut String, s: &str, budget: usize) {
 }
 
 fn cap_str(s: &str, max_bytes: usize) -> (&str, bool) {
-    if s.len() <= max_bytes {
-        return (s, false);
-    }
-    let mut end = max_bytes;
-    while end > 0 && !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    (s.get(..end).unwrap_or_default(), true)
+    let end = floor_boundary(s, max_bytes);
+    (s.get(..end).unwrap_or_default(), end < s.len())
 }
 
-/// Caps free text at `max_bytes` (on a char boundary); when cut, appends a notice naming where the
-/// full content is (`where_full`, e.g. "structuredContent").
+/// Caps free text at `max_bytes` (on a char boundary); when cut, appends the marker
+/// (`…[truncated: N more bytes]`, the same the registry's output budget uses) and a notice naming
+/// where the full content is (`where_full`, e.g. "structuredContent").
 pub fn cap_text(text: &str, max_bytes: usize, where_full: &str) -> String {
     if text.len() <= max_bytes {
         return text.to_owned();
     }
     let notice = format!(
-        "\n[truncated: true; text cut at {max_bytes} bytes of {}; the full result is in {where_full}]",
-        text.len()
+        "\n[truncated: true; text cut at {} bytes of {}; the full result is in {where_full}]",
+        thousands(max_bytes),
+        thousands(text.len())
     );
-    let (head, _) = cap_str(text, max_bytes.saturating_sub(notice.len()));
+    let head = cut_head(text, max_bytes.saturating_sub(notice.len()));
     format!("{head}{notice}")
 }
 

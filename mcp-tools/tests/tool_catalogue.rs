@@ -20,7 +20,7 @@ const TITLE: &str = "Tool catalogue";
 
 const PREAMBLE: &str = "<!-- Generated from the registry by `UPDATE_TOOL_CATALOGUE=1 cargo test -p mcp-tools --test tool_catalogue`; CI fails when it is stale. Do not edit by hand. -->\n\n";
 
-const INTRO: &str = "Every tool `databricks-mcp-server --toolsets all --allow-writes` serves, in the order `tools/list` returns them (the toolsets' default options). Tools marked *hidden* on read-only servers appear only with `--allow-writes`. The argument tables are read from each tool's JSON Schema (`inputSchema`); `?` marks a nullable type. Resources and prompts follow the tools.";
+const INTRO: &str = "Every tool `databricks-mcp-server --toolsets all --allow-writes` serves, in the order `tools/list` returns them (the toolsets' default options). Tools marked *hidden* on read-only servers appear only with `--allow-writes`. The argument tables are read from each tool's JSON Schema (`inputSchema`); `?` marks a nullable type. Every result is held to the server's output budget (`--max-output-bytes`, 256 KiB per channel by default; see docs/security.md). Resources and prompts follow the tools.";
 
 fn client() -> WorkspaceClient {
     // Constructing a client makes no request: the catalogue needs no workspace.
