@@ -70,7 +70,7 @@ fn world() -> &'static World {
             }
             (Arc::new(source), model, engine)
         });
-        let dyn_source: Arc<DynDataSource> = source.clone();
+        let dyn_source: Arc<DynDataSource> = Arc::clone(&source) as Arc<DynDataSource>;
         let registry = Registry::builder()
             .toolset(Arc::new(DataSourceToolset::new(
                 dyn_source,
