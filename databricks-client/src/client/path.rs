@@ -95,8 +95,10 @@ fn check_component(param: &str, whole: &str, component: &str) -> Result<()> {
 
 /// Validates an identifier that fills exactly one URL path segment and percent-encodes it.
 ///
-/// `param` names the argument in the error (e.g. `endpoint_name`). See the [module
-/// documentation](self) for what is refused; nothing is sent for a refused value.
+/// `param` names the argument in the error (e.g. `endpoint_name`). Empty values, `.`, `..`,
+/// values containing `/`, `\` or a control character are refused with
+/// [`Error::InvalidArgument`]; everything else is percent-encoded (`%2e%2e` stays a literal
+/// name). Nothing is sent for a refused value.
 ///
 /// ```
 /// use databricks_client::path_segment;
