@@ -315,19 +315,7 @@ pub fn reconcile_discovered(
             format!("exposing {}", models.join(", "))
         },
     );
-    let generated = valid.generated_ref();
-    builder.set(
-        CONDITION_READY,
-        ConditionStatus::True,
-        "ToolServerCreated",
-        &format!(
-            "{} {} created successfully",
-            valid.kind.as_str(),
-            generated.name
-        ),
-    );
-    status.conditions = builder.conditions;
-    status.generated_tool_server = Some(generated);
+    let status = tool_server_created(&valid, builder, status);
     ReconcileOutput {
         status,
         children: Children::Apply(valid.manifests(&models)),
@@ -350,7 +338,7 @@ fn workload_identity(
     ds: &DataSourceResource,
     valid: &super::validate::Valid<'_>,
     mut builder: StatusBuilder<'_>,
-    mut status: DataSourceStatus,
+    status: DataSourceStatus,
 ) -> ReconcileOutput {
     builder.set(
         CONDITION_CREDENTIALS_MAPPED,
@@ -395,6 +383,28 @@ fn workload_identity(
             ),
         );
     }
+    let mut status = tool_server_created(valid, builder, status);
+    // Nothing is discovered: no model list to report (an earlier one would be stale), and the
+    // tool server picks a warehouse itself unless the spec names one.
+    status.available_models = Vec::new();
+    status.warehouse_id = ds
+        .spec
+        .databricks
+        .as_ref()
+        .and_then(|db| db.warehouse_id.clone());
+    ReconcileOutput {
+        status,
+        children: Children::Apply(valid.manifests(&models)),
+    }
+}
+
+/// `Ready=True` with the generated tool server: the end of every reconcile that applies the
+/// children.
+fn tool_server_created(
+    valid: &super::validate::Valid<'_>,
+    mut builder: StatusBuilder<'_>,
+    mut status: DataSourceStatus,
+) -> DataSourceStatus {
     let generated = valid.generated_ref();
     builder.set(
         CONDITION_READY,
@@ -408,18 +418,7 @@ fn workload_identity(
     );
     status.conditions = builder.conditions;
     status.generated_tool_server = Some(generated);
-    // Nothing is discovered: no model list to report (an earlier one would be stale), and the
-    // tool server picks a warehouse itself unless the spec names one.
-    status.available_models = Vec::new();
-    status.warehouse_id = ds
-        .spec
-        .databricks
-        .as_ref()
-        .and_then(|db| db.warehouse_id.clone());
-    ReconcileOutput {
-        status,
-        children: Children::Apply(valid.manifests(&models)),
-    }
+    status
 }
 
 struct StatusBuilder<'a> {
