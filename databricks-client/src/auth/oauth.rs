@@ -39,7 +39,42 @@ struct OAuthErrorBody {
 
 #[derive(Deserialize)]
 struct Discovery {
+    authorization_endpoint: Option<String>,
     token_endpoint: Option<String>,
+}
+
+/// The endpoints an OIDC discovery document names, each kept only when it is on the origin of
+/// `host` (credentials are never sent elsewhere).
+#[derive(Debug, Default)]
+pub(crate) struct Discovered {
+    pub(crate) authorize: Option<Url>,
+    pub(crate) token: Option<Url>,
+}
+
+/// Reads `{oidc}.well-known/oauth-authorization-server` (`oidc` ends in `/`); any failure is an
+/// empty [`Discovered`], so callers fall back to the documented paths.
+pub(crate) async fn discover(http: &reqwest::Client, oidc: &Url, host: &Url) -> Discovered {
+    let doc = async {
+        let url = oidc.join(".well-known/oauth-authorization-server").ok()?;
+        let resp = http.get(url).send().await.ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        resp.json::<Discovery>().await.ok()
+    }
+    .await;
+    let same_origin = |s: Option<String>| {
+        Url::parse(s.as_deref()?)
+            .ok()
+            .filter(|u| u.origin() == host.origin())
+    };
+    match doc {
+        Some(doc) => Discovered {
+            authorize: same_origin(doc.authorization_endpoint),
+            token: same_origin(doc.token_endpoint),
+        },
+        None => Discovered::default(),
+    }
 }
 
 pub(crate) fn auth_error(auth_type: &str, message: String) -> Error {
@@ -60,22 +95,10 @@ impl TokenEndpoint {
         self.0
             .get_or_init(|| async {
                 let fallback = host.join("oidc/v1/token").unwrap_or_else(|_| host.clone());
-                let Ok(discovery_url) = host.join("oidc/.well-known/oauth-authorization-server")
-                else {
+                let Ok(oidc) = host.join("oidc/") else {
                     return fallback;
                 };
-                let discovered = async {
-                    let resp = http.get(discovery_url).send().await.ok()?;
-                    if !resp.status().is_success() {
-                        return None;
-                    }
-                    let doc: Discovery = resp.json().await.ok()?;
-                    let url = Url::parse(doc.token_endpoint.as_deref()?).ok()?;
-                    // Only send credentials to the workspace's own origin.
-                    (url.origin() == host.origin()).then_some(url)
-                }
-                .await;
-                discovered.unwrap_or(fallback)
+                discover(http, &oidc, host).await.token.unwrap_or(fallback)
             })
             .await
             .clone()

@@ -12,7 +12,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -20,7 +19,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use super::cache::{EXPIRY_MARGIN, Fetched, RefreshingToken, SystemClock, TokenSource};
-use super::oauth::{OAuthToken, TokenRequest, auth_error, request_oauth_token};
+use super::oauth::{OAuthToken, TokenRequest, auth_error, discover, request_oauth_token};
 use super::token_cache::{CachedLogin, TokenCacheFile};
 use super::{CredentialsProvider, bearer};
 use crate::error::{Error, Result};
@@ -262,12 +261,6 @@ struct Endpoints {
     token: Url,
 }
 
-#[derive(Deserialize)]
-struct Discovery {
-    authorization_endpoint: Option<String>,
-    token_endpoint: Option<String>,
-}
-
 struct U2mSource {
     host: Url,
     /// `{host}/oidc/` (or the account's), base of discovery and the fallback endpoints.
@@ -354,36 +347,11 @@ impl U2mSource {
             .get_or_init(|| async {
                 let fallback =
                     |path: &str| self.oidc.join(path).unwrap_or_else(|_| self.oidc.clone());
-                let mut endpoints = Endpoints {
-                    authorize: fallback("v1/authorize"),
-                    token: fallback("v1/token"),
-                };
-                let discovered = async {
-                    let url = self
-                        .oidc
-                        .join(".well-known/oauth-authorization-server")
-                        .ok()?;
-                    let resp = self.http.get(url).send().await.ok()?;
-                    if !resp.status().is_success() {
-                        return None;
-                    }
-                    resp.json::<Discovery>().await.ok()
+                let found = discover(&self.http, &self.oidc, &self.host).await;
+                Endpoints {
+                    authorize: found.authorize.unwrap_or_else(|| fallback("v1/authorize")),
+                    token: found.token.unwrap_or_else(|| fallback("v1/token")),
                 }
-                .await;
-                let same_origin = |s: Option<String>| {
-                    Url::parse(s.as_deref()?)
-                        .ok()
-                        .filter(|u| u.origin() == self.host.origin())
-                };
-                if let Some(doc) = discovered {
-                    if let Some(u) = same_origin(doc.authorization_endpoint) {
-                        endpoints.authorize = u;
-                    }
-                    if let Some(u) = same_origin(doc.token_endpoint) {
-                        endpoints.token = u;
-                    }
-                }
-                endpoints
             })
             .await
             .clone()
