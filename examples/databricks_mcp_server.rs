@@ -573,3 +573,7 @@ mod tests {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "databricks_mcp_server/workload_identity.rs"]
+mod workload_identity;

@@ -1,27 +1,17 @@
-//! The `databricks-mcp-server` example binary started exactly as a `DataSource` with
-//! `spec.databricks.workloadIdentity` starts it (the generated command line and environment,
+//! `databricks-mcp-server` configured exactly as a `DataSource` with
+//! `spec.databricks.workloadIdentity` configures it (the generated command line and environment,
 //! the projected token volume replaced by a file in a temp dir) authenticates with `file-oidc`:
 //! it exchanges the file's content at the workspace token endpoint and calls the API with the
-//! result, with no token anywhere.
+//! result, with no token anywhere. Runs `build_server` in-process (the server's own start-up
+//! path) so it needs no separately built binary.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use super::{Args, build_server};
+use clap::Parser;
 
 use datasource_model::kubernetes::{DataSourceResource, tool_server_manifests};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// The example binary cargo built next to this test (`target/<profile>/examples/`).
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target directory");
-    dir.join("examples").join("databricks-mcp-server")
-}
 
 const JWT: &str = "eyJhbGciOiJSUzI1NiJ9.projected-service-account-token.sig";
 const CLIENT_ID: &str = "6a1f3c2e-aaaa-4bbb-8ccc-0123456789ab";
@@ -128,55 +118,37 @@ async fn the_server_authenticates_with_the_projected_token_file() {
     for kind in ["MCPServer", "RemoteMCPServer"] {
         let manifests = tool_server_manifests(&datasource(&server.uri(), kind), &[])
             .unwrap_or_else(|e| panic!("{kind}: {e}"));
-        let (cmd, mut args, env, file, mount) = pod(&manifests);
+        let (cmd, args, env, file, mount) = pod(&manifests);
         assert!(cmd.ends_with("/databricks-mcp-server"), "{kind}: {cmd}");
         assert!(
             !args.iter().any(|a| a.starts_with("--token-env")),
             "{kind}: {args:?}"
         );
-        // Serve stdio whatever the kind, so the process ends when stdin does.
-        args.retain(|a| {
-            !a.starts_with("--transport")
-                && !a.starts_with("--host")
-                && !a.starts_with("--port")
-                && !a.starts_with("--allowed-host")
-        });
-        args.push("--transport=stdio".to_owned());
-
         let home = tempfile::tempdir().expect("temp dir");
         let volume = tempfile::tempdir().expect("temp dir");
         std::fs::write(volume.path().join(&file), format!("{JWT}\n")).expect("token file");
-        let mut command = Command::new(binary());
-        command
-            .env_clear()
-            .env("HOME", home.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .args(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (name, value) in &env {
-            let value = match value.strip_prefix(mount.as_str()) {
-                Some(rest) => format!("{}{rest}", volume.path().display()),
-                None => value.clone(),
-            };
-            command.env(name, value);
+        // The pod's environment, with the volume's mount path pointing at the temp dir.
+        let mut env: Vec<(String, String)> = env
+            .into_iter()
+            .map(|(name, value)| {
+                let value = match value.strip_prefix(mount.as_str()) {
+                    Some(rest) => format!("{}{rest}", volume.path().display()),
+                    None => value,
+                };
+                (name, value)
+            })
+            .collect();
+        env.push(("HOME".to_owned(), home.path().display().to_string()));
+        let args = Args::try_parse_from(std::iter::once(cmd.clone()).chain(args))
+            .unwrap_or_else(|e| panic!("{kind}: the generated command line parses: {e}"));
+        if let Err(e) = build_server(&args, &env).await {
+            let message = format!("{e:#}");
+            assert!(
+                !message.contains(JWT),
+                "{kind}: the token leaked: {message}"
+            );
+            panic!("{kind}: the server does not start: {message}");
         }
-        let out = tokio::time::timeout(
-            Duration::from_secs(60),
-            tokio::task::spawn_blocking(move || command.output()),
-        )
-        .await
-        .expect("the server exits when stdin closes")
-        .expect("joins")
-        .expect("runs");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("panicked"), "{kind}: {stderr}");
-        assert!(!stderr.contains(JWT), "{kind}: the token leaked: {stderr}");
-        assert!(
-            !stderr.contains("DATABRICKS_TOKEN") && !stderr.contains("configuring Databricks"),
-            "{kind}: {stderr}"
-        );
     }
     // One exchange of the file's content and one authenticated call per start.
     server.verify().await;
