@@ -73,6 +73,52 @@ impl<A: DeserializeOwned + Send + 'static> FnTool<A> {
             _args: PhantomData,
         })
     }
+
+    /// A tool over shared state: `f` receives a clone of `state`, the parsed arguments and the
+    /// call context. This is the one way toolsets declare their tools.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mcp_tools::{FnTool, ToolContext, ToolOutput, ToolSpec};
+    ///
+    /// /// Arguments of `greet`.
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct GreetArgs {
+    ///     /// Who to greet.
+    ///     name: String,
+    /// }
+    /// /// Result of `greet`.
+    /// #[derive(serde::Serialize, schemars::JsonSchema)]
+    /// struct Greeting {
+    ///     /// The greeting.
+    ///     text: String,
+    /// }
+    ///
+    /// struct State {
+    ///     greeting: String,
+    /// }
+    /// let state = Arc::new(State { greeting: "hello".into() });
+    /// let tool = FnTool::with_state(
+    ///     &state,
+    ///     ToolSpec::new::<GreetArgs, Greeting>("greet", "Greets someone."),
+    ///     |s: Arc<State>, a: GreetArgs, _ctx: ToolContext| async move {
+    ///         let text = format!("{} {}", s.greeting, a.name);
+    ///         ToolOutput::structured(text.clone(), &Greeting { text })
+    ///     },
+    /// );
+    /// assert_eq!(tool.spec().name(), "greet");
+    /// ```
+    pub fn with_state<S, F, Fut>(state: &std::sync::Arc<S>, spec: ToolSpec, f: F) -> DynTool
+    where
+        S: Send + Sync + 'static,
+        F: Fn(std::sync::Arc<S>, A, ToolContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<ToolOutput, ToolError>> + Send + 'static,
+    {
+        let state = std::sync::Arc::clone(state);
+        Self::new(spec, move |args: A, ctx: ToolContext| {
+            f(std::sync::Arc::clone(&state), args, ctx)
+        })
+    }
 }
 
 #[async_trait]

@@ -75,13 +75,37 @@ pub trait ProgressSink: Send + Sync {
     async fn report(&self, progress: Progress);
 }
 
-/// Per-call context: cancellation and progress.
+/// Who is calling: the authenticated principal of an HTTP request (an API key's name or a
+/// token's subject), set by the serving layer and read by audit, quotas and metrics.
+///
+/// Holds no credential: it is safe to log.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Principal {
+    /// The principal's name (API key name, or the token's `sub`).
+    pub name: String,
+    /// How the principal was authenticated (`"api_key"`, `"oauth"`, `"anonymous"`).
+    pub method: String,
+}
+
+impl Principal {
+    /// A principal named `name`, authenticated by `method`.
+    pub fn new(name: impl Into<String>, method: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            method: method.into(),
+        }
+    }
+}
+
+/// Per-call context: cancellation, progress and the caller.
 ///
 /// Cheap to clone.
 #[derive(Clone, Default)]
 pub struct ToolContext {
     cancel: CancellationToken,
     progress: Option<Arc<dyn ProgressSink>>,
+    principal: Option<Arc<Principal>>,
 }
 
 impl fmt::Debug for ToolContext {
@@ -89,6 +113,7 @@ impl fmt::Debug for ToolContext {
         f.debug_struct("ToolContext")
             .field("cancelled", &self.cancel.is_cancelled())
             .field("progress", &self.progress.is_some())
+            .field("principal", &self.principal)
             .finish()
     }
 }
@@ -109,6 +134,17 @@ impl ToolContext {
     pub fn with_progress(mut self, sink: Arc<dyn ProgressSink>) -> Self {
         self.progress = Some(sink);
         self
+    }
+
+    /// Records the authenticated caller.
+    pub fn with_principal(mut self, principal: Principal) -> Self {
+        self.principal = Some(Arc::new(principal));
+        self
+    }
+
+    /// The authenticated caller, when the serving layer knows one.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.principal.as_deref()
     }
 
     /// The cancellation token of the call.

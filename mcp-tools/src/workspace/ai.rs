@@ -12,12 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::sql::statement_table;
-use super::{
-    Paged, Shared, Window, call, failed_output, list_text, or_dash, output, page_all, tool,
-};
+use super::{Paged, Shared, Window, call, failed_output, list_text, or_dash, output, page_all};
 use crate::{
-    Column, DynTool, MoreRows, Step, TableResult, ToolAnnotations, ToolError, ToolOutput, ToolSpec,
-    Waited, cap_text, wait_with_progress,
+    Column, DynTool, FnTool, MoreRows, Step, TableResult, ToolAnnotations, ToolError, ToolOutput,
+    ToolSpec, Waited, cap_text, wait_with_progress,
 };
 
 /// Arguments of `list_serving_endpoints`.
@@ -64,7 +62,7 @@ struct ListEndpointsResult {
 }
 
 pub(super) fn list_serving_endpoints(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ListEndpointsArgs, ListEndpointsResult>(
             "list_serving_endpoints",
@@ -184,7 +182,7 @@ struct QueryEndpointResult {
 /// outside services). Operators serving agents with side-effecting tools should leave this tool
 /// out with the registry allowlist.
 pub(super) fn query_serving_endpoint(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<QueryEndpointArgs, QueryEndpointResult>(
             "query_serving_endpoint",
@@ -300,7 +298,7 @@ struct ListIndexesResult {
 }
 
 pub(super) fn list_vector_indexes(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ListIndexesArgs, ListIndexesResult>(
             "list_vector_indexes",
@@ -397,7 +395,7 @@ struct QueryIndexArgs {
 }
 
 pub(super) fn query_vector_index(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<QueryIndexArgs, TableResult>(
             "query_vector_index",
@@ -507,7 +505,7 @@ struct GenieAskResult {
 /// records belongs to the caller's own history. It is not idempotent (each call asks anew).
 pub(super) fn genie_ask(s: &Arc<Shared>) -> DynTool {
     let max_wait = s.options.wait.max_wait.as_secs();
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<GenieAskArgs, GenieAskResult>(
             "genie_ask",

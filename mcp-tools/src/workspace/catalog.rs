@@ -6,8 +6,8 @@ use databricks_client::api::ListTablesOptions;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Paged, Shared, Window, call, list_text, or_dash, output, page_stream, tool};
-use crate::{DynTool, ToolAnnotations, ToolSpec, cap_text};
+use super::{Paged, Shared, Window, call, list_text, or_dash, output, page_stream};
+use crate::{DynTool, FnTool, ToolAnnotations, ToolSpec, cap_text};
 
 /// Pagination arguments of `list_catalogs`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -78,7 +78,7 @@ fn uc_output(
 }
 
 pub(super) fn list_catalogs(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ListCatalogsArgs, UcListResult>(
             "list_catalogs",
@@ -127,7 +127,7 @@ struct ListSchemasArgs {
 }
 
 pub(super) fn list_schemas(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ListSchemasArgs, UcListResult>(
             "list_schemas",
@@ -185,7 +185,7 @@ struct ListTablesArgs {
 }
 
 pub(super) fn list_tables(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ListTablesArgs, UcListResult>(
             "list_tables",
@@ -290,7 +290,7 @@ struct GetTableResult {
 }
 
 pub(super) fn get_table(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<GetTableArgs, GetTableResult>(
             "get_table",

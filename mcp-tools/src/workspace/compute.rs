@@ -11,12 +11,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{
-    Paged, Shared, Window, call, failed_output, list_text, or_dash, output, page_stream, tool,
-};
+use super::{Paged, Shared, Window, call, failed_output, list_text, or_dash, output, page_stream};
 use crate::{
-    Column, DynTool, MoreRows, SqlPolicy, Step, TableResult, ToolAnnotations, ToolOutput, ToolSpec,
-    Waited, cap_text, check_sql, wait_with_progress,
+    Column, DynTool, FnTool, MoreRows, SqlPolicy, Step, TableResult, ToolAnnotations, ToolOutput,
+    ToolSpec, Waited, cap_text, check_sql, wait_with_progress,
 };
 
 /// A cluster.
@@ -124,7 +122,7 @@ struct ListClustersResult {
 }
 
 pub(super) fn list_clusters(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ListClustersArgs, ListClustersResult>(
             "list_clusters",
@@ -181,7 +179,7 @@ struct ClusterArgs {
 }
 
 pub(super) fn get_cluster(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ClusterArgs, ClusterInfo>(
             "get_cluster",
@@ -237,7 +235,7 @@ fn is_starting(state: Option<&ClusterState>) -> bool {
 /// cluster is a no-op: not read-only, not destructive, idempotent.
 pub(super) fn start_cluster(s: &Arc<Shared>) -> DynTool {
     let max_wait = s.options.wait.max_wait.as_secs();
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<StartClusterArgs, StartClusterResult>(
             "start_cluster",
@@ -366,7 +364,7 @@ struct CreateContextResult {
 
 /// Creating a context allocates a REPL on the cluster: not read-only, not destructive.
 pub(super) fn create_execution_context(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<CreateContextArgs, CreateContextResult>(
             "create_execution_context",
@@ -465,7 +463,7 @@ struct ExecuteCommandResult {
 pub(super) fn execute_command(s: &Arc<Shared>) -> DynTool {
     let allow = s.options.allow_writes;
     let max_wait = s.options.wait.max_wait.as_secs();
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ExecuteCommandArgs, ExecuteCommandResult>(
             "execute_command",
@@ -685,7 +683,7 @@ struct DestroyContextResult {
 
 /// Destroying a context drops its variables: not read-only, destructive, idempotent.
 pub(super) fn destroy_execution_context(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<DestroyContextArgs, DestroyContextResult>(
             "destroy_execution_context",

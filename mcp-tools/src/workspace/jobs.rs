@@ -10,9 +10,11 @@ use serde_json::Value;
 
 use super::{
     Paged, Shared, Window, call, failed_output, list_text, new_idempotency_token, or_dash, output,
-    page_stream, tool,
+    page_stream,
 };
-use crate::{DynTool, Step, ToolAnnotations, ToolSpec, Waited, cap_text, wait_with_progress};
+use crate::{
+    DynTool, FnTool, Step, ToolAnnotations, ToolSpec, Waited, cap_text, wait_with_progress,
+};
 
 /// Arguments of `list_jobs`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -58,7 +60,7 @@ struct ListJobsResult {
 }
 
 pub(super) fn list_jobs(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ListJobsArgs, ListJobsResult>(
             "list_jobs",
@@ -205,7 +207,7 @@ fn task_summary(t: &Task) -> TaskSummary {
 }
 
 pub(super) fn get_job(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<GetJobArgs, GetJobResult>(
             "get_job",
@@ -441,7 +443,7 @@ struct RunJobResult {
 /// and each call without a repeated token starts another run (not idempotent).
 pub(super) fn run_job(s: &Arc<Shared>) -> DynTool {
     let max_wait = s.options.wait.max_wait.as_secs();
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<RunJobArgs, RunJobResult>(
             "run_job",
@@ -558,7 +560,7 @@ struct GetRunArgs {
 }
 
 pub(super) fn get_run(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<GetRunArgs, RunInfo>(
             "get_run",
@@ -600,7 +602,7 @@ struct CancelRunResult {
 /// `cancel_run` changes state (stops a run) but destroys nothing and repeating it has no
 /// further effect: not read-only, not destructive, idempotent.
 pub(super) fn cancel_run(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<CancelRunArgs, CancelRunResult>(
             "cancel_run",

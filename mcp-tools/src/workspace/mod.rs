@@ -17,7 +17,6 @@ mod notebooks;
 mod sql;
 
 use std::collections::hash_map::RandomState;
-use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,13 +25,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use databricks_client::WorkspaceClient;
 use futures::Stream;
 use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::paging::{self, Paged, page_vec};
 use crate::{
-    DynTool, FnTool, ResultLimits, ToolAnnotations, ToolContext, ToolError, ToolOutput, ToolSpec,
-    Toolset, WaitPolicy, cap_text,
+    DynTool, FnTool, ResultLimits, ToolAnnotations, ToolOutput, ToolSpec, Toolset, WaitPolicy,
+    cap_text,
 };
 
 /// Name of this toolset (for `--toolsets` filters).
@@ -206,20 +204,6 @@ macro_rules! call {
 }
 pub(crate) use call;
 
-/// Builds a [`DynTool`] from a spec and an async function of the shared state, the typed
-/// arguments and the call context.
-fn tool<A, F, Fut>(s: &Arc<Shared>, spec: ToolSpec, f: F) -> DynTool
-where
-    A: DeserializeOwned + Send + 'static,
-    F: Fn(Arc<Shared>, A, ToolContext) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<ToolOutput, ToolError>> + Send + 'static,
-{
-    let shared = Arc::clone(s);
-    FnTool::new(spec, move |args: A, ctx: ToolContext| {
-        f(Arc::clone(&shared), args, ctx)
-    })
-}
-
 /// Pagination arguments shared by list tools, documented per tool.
 #[derive(Debug, Clone, Copy)]
 struct Window {
@@ -342,7 +326,7 @@ struct HealthResult {
 }
 
 fn health(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<NoArgs, HealthResult>(
             "health",
@@ -397,7 +381,7 @@ struct CurrentUserResult {
 }
 
 fn current_user(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<NoArgs, CurrentUserResult>(
             "current_user",

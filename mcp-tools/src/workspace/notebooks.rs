@@ -8,8 +8,8 @@ use futures::StreamExt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Paged, Shared, Window, call, list_text, or_dash, output, page_all, tool};
-use crate::{DynTool, ToolAnnotations, ToolOutput, ToolSpec, cap_text};
+use super::{Paged, Shared, Window, call, list_text, or_dash, output, page_all};
+use crate::{DynTool, FnTool, ToolAnnotations, ToolOutput, ToolSpec, cap_text};
 
 /// Arguments of `list_notebooks`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -72,7 +72,7 @@ struct ListNotebooksResult {
 }
 
 pub(super) fn list_notebooks(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ListNotebooksArgs, ListNotebooksResult>(
             "list_notebooks",
@@ -172,7 +172,7 @@ struct ExportNotebookResult {
 }
 
 pub(super) fn export_notebook(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ExportNotebookArgs, ExportNotebookResult>(
             "export_notebook",
@@ -249,7 +249,7 @@ struct ImportNotebookResult {
 /// `import_notebook` writes to the workspace; with `overwrite` it replaces an existing notebook,
 /// so it is marked destructive (annotations are per tool, not per call).
 pub(super) fn import_notebook(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ImportNotebookArgs, ImportNotebookResult>(
             "import_notebook",
@@ -335,7 +335,7 @@ struct ListDbfsResult {
 }
 
 pub(super) fn list_dbfs_files(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ListDbfsArgs, ListDbfsResult>(
             "list_dbfs_files",
@@ -429,7 +429,7 @@ struct ReadDbfsResult {
 
 pub(super) fn read_dbfs_file(s: &Arc<Shared>) -> DynTool {
     let max = s.max_text();
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ReadDbfsArgs, ReadDbfsResult>(
             "read_dbfs_file",

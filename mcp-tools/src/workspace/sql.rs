@@ -11,11 +11,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{
-    Paged, Shared, Window, call, failed_output, list_text, or_dash, output, page_stream, tool,
-};
+use super::{Paged, Shared, Window, call, failed_output, list_text, or_dash, output, page_stream};
 use crate::{
-    Column, DynTool, MoreRows, SqlPolicy, Step, TableResult, ToolAnnotations, ToolError,
+    Column, DynTool, FnTool, MoreRows, SqlPolicy, Step, TableResult, ToolAnnotations, ToolError,
     ToolOutput, ToolSpec, check_sql, wait_with_progress,
 };
 
@@ -68,7 +66,7 @@ struct ListWarehousesResult {
 }
 
 pub(super) fn list_warehouses(s: &Arc<Shared>) -> DynTool {
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ListWarehousesArgs, ListWarehousesResult>(
             "list_warehouses",
@@ -281,7 +279,7 @@ pub(super) fn execute_dbsql(s: &Arc<Shared>) -> DynTool {
     } else {
         ToolAnnotations::read_only()
     };
-    tool(
+    FnTool::with_state(
         s,
         ToolSpec::new::<ExecuteDbsqlArgs, ExecuteDbsqlResult>(
             "execute_dbsql",
