@@ -64,6 +64,7 @@ mod error;
 pub mod kubernetes;
 #[cfg(feature = "local")]
 mod local;
+#[cfg(any(feature = "local", feature = "databricks", feature = "bigquery"))]
 mod metric_view;
 mod model;
 mod query;
