@@ -9,8 +9,7 @@
 use databricks_metric_view::{MetricView, MetricViewJoin};
 
 use crate::{
-    DataType, Dimension, Metric, ModelDescription, NativeDefinition, Relationship,
-    TableDescription,
+    DataType, Dimension, Metric, ModelDescription, NativeDefinition, Relationship, TableDescription,
 };
 #[cfg(any(feature = "local", feature = "bigquery"))]
 use crate::{Error, Result};

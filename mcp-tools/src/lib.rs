@@ -52,7 +52,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod budget;
-mod bundle_tools;
+mod bundle;
 mod catalogue;
 mod datasource;
 mod explain;
@@ -76,7 +76,7 @@ mod workspace_resources;
 pub mod rmcp_adapter;
 
 pub use budget::{DEFAULT_MAX_OUTPUT_BYTES, MAX_QUOTED_BYTES, MIN_MAX_OUTPUT_BYTES};
-pub use bundle_tools::{BUNDLE_TOOLSET, BundleToolset, BundleToolsetOptions};
+pub use bundle::{BUNDLE_TOOLSET, BundleToolset, BundleToolsetOptions};
 pub use catalogue::catalogue_markdown;
 pub use datasource::{DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions};
 pub use explain::{client_error_output, explain_client_error};
