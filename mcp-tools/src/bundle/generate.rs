@@ -1,8 +1,6 @@
 //! Local bundle tools: `analyze_notebook`, `generate_bundle`, `generate_bundle_from_job`,
 //! `validate_bundle`, `create_tests`.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use bundle_gen::{Diagnostic, GeneratedBundle, JobImportOptions, NotebookFile, NotebooksOptions};
@@ -10,9 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{
-    Shared, bundle_error_output, dir_has_files, io_output, local_write, resolve, write_confined,
-};
+use super::{Shared, bundle_error_output, local_write, write_confined};
 use crate::{
     DynTool, FnTool, ToolAnnotations, ToolError, ToolOutput, ToolSpec, cap_text,
     client_error_output,
@@ -204,6 +200,17 @@ struct CreateTestsResult {
     functions: Vec<String>,
     /// Validator findings after the change.
     diagnostics: Vec<DiagnosticOut>,
+}
+
+fn diagnostics(diags: &[Diagnostic]) -> Vec<DiagnosticOut> {
+    diags.iter().map(DiagnosticOut::from).collect()
+}
+
+fn diagnostics_text(diags: &[Diagnostic], out: &mut String) {
+    for d in diags {
+        out.push('\n');
+        out.push_str(&d.to_string());
+    }
 }
 
 impl Shared {

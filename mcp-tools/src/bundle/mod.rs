@@ -12,25 +12,17 @@
 mod deploy;
 mod generate;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bundle_gen::{
-    BundleCli, BundleCommand, ConfinedRoot, Diagnostic, Error as BundleError, FileTree,
-    GeneratedBundle, JobImportOptions, NotebookFile, NotebookLanguage, NotebooksOptions,
-    OutputLine, Validator,
-};
+use bundle_gen::{ConfinedRoot, Error as BundleError, FileTree, NotebookLanguage, Validator};
 use databricks_client::WorkspaceClient;
 use databricks_client::models::workspace::ExportFormat;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
-    DynTool, FnTool, Progress, ResultLimits, ToolAnnotations, ToolContext, ToolError, ToolOutput,
-    ToolSpec, Toolset, WaitPolicy, cap_text, client_error_output,
+    DynTool, ResultLimits, ToolAnnotations, ToolOutput, Toolset, WaitPolicy, client_error_output,
 };
 
 /// Name of this toolset (for `--toolsets` filters).
@@ -181,17 +173,6 @@ fn bundle_error_output(tool: &str, e: &BundleError) -> ToolOutput {
             "{tool} failed: {e}; or have the operator point the server at the CLI executable (`cli_program`)"
         )),
         other => ToolOutput::error(format!("{tool} failed: {other}")),
-    }
-}
-
-fn diagnostics(diags: &[Diagnostic]) -> Vec<DiagnosticOut> {
-    diags.iter().map(DiagnosticOut::from).collect()
-}
-
-fn diagnostics_text(diags: &[Diagnostic], out: &mut String) {
-    for d in diags {
-        out.push('\n');
-        out.push_str(&d.to_string());
     }
 }
 

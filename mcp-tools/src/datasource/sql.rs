@@ -184,7 +184,6 @@ pub(super) fn get_statement(s: &Arc<Shared>) -> DynTool {
 
 /// The `cancel_statement` tool.
 pub(super) fn cancel_statement(s: &Arc<Shared>) -> DynTool {
-    let writes = s.options.allow_writes;
     FnTool::with_state(
         s,
         ToolSpec::new::<StatementArgs, CancelResult>(
