@@ -871,5 +871,9 @@ async fn query_model_arguments_are_the_semantic_query_fields() {
     .expect_err("unknown field refused");
     assert!(matches!(err, ToolError::InvalidParams { .. }), "{err}");
     assert!(err.to_string().contains("`bogus`"), "{err}");
-    assert_eq!(source.queries.lock().expect("lock").len(), 1, "no second query ran");
+    assert_eq!(
+        source.queries.lock().expect("lock").len(),
+        1,
+        "no second query ran"
+    );
 }

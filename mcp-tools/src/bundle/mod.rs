@@ -2,7 +2,8 @@
 //!
 //! `generate.rs` holds the tools that analyze, generate, validate and extend bundles locally;
 //! `deploy.rs` the ones that talk to the workspace or the CLI (upload, bundle commands, sync).
-//! Every tool is one spec and one adapter function declared with [`FnTool::with_state`].
+//! Every tool is one spec and one adapter function declared with
+//! [`FnTool::with_state`](crate::FnTool::with_state).
 //!
 //! Tools: `analyze_notebook`, `generate_bundle`, `generate_bundle_from_job`, `validate_bundle`,
 //! `create_tests`, `upload_bundle`, `run_bundle_command`, `sync_workspace_to_local`. Every local

@@ -7,7 +7,7 @@
 //!
 //! `models.rs` holds the discovery tools, `query.rs` `query_model`, `sql.rs` the SQL and
 //! statement tools. Every tool is one spec and one adapter function declared with
-//! [`FnTool::with_state`](crate::FnTool::with_state); [`Shared::finish`] turns its outcome into
+//! [`FnTool::with_state`](crate::FnTool::with_state); `Shared::finish` turns its outcome into
 //! the tool result (an `isError` result naming the fix, secrets redacted).
 
 mod models;
@@ -143,6 +143,8 @@ impl Toolset for DataSourceToolset {
 
 // ---- shared by the tools -------------------------------------------------------------------
 
+/// Why a tool produced no result: a protocol error, a source error (explained with the next
+/// step), or a message for the caller.
 enum Failure {
     Tool(ToolError),
     Source(SourceError),
