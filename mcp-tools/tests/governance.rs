@@ -332,18 +332,17 @@ impl Scraped {
             .sum()
     }
 
-    /// The observation count of a histogram by its `_count` sample or parsed histogram.
+    /// The observation count of a parsed histogram (its `+Inf` bucket).
     fn histogram_count(&self, metric: &str, labels: &[(&str, &str)]) -> f64 {
         self.0
             .iter()
-            .filter(|s| s.metric == metric || s.metric == format!("{metric}_count"))
+            .filter(|s| s.metric == metric)
             .filter(|s| labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
-            .map(|s| match &s.value {
+            .filter_map(|s| match &s.value {
                 prometheus_parse::Value::Histogram(buckets) => {
-                    buckets.iter().map(|b| b.count).fold(0.0, f64::max)
+                    buckets.iter().map(|b| b.count).reduce(f64::max)
                 }
-                prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Untyped(v) => *v,
-                _ => 0.0,
+                _ => None,
             })
             .sum()
     }
