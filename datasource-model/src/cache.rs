@@ -11,7 +11,7 @@ use moka::future::Cache;
 use tracing::debug;
 
 use crate::{
-    AskOptions, Answer, Capabilities, ConnectionReport, DataSource, DynDataSource, Error,
+    Answer, AskOptions, Capabilities, ConnectionReport, DataSource, DynDataSource, Error,
     ModelDescription, ModelScope, ModelSummary, Provider, QueryOptions, QueryResult, Result,
     SemanticQuery, SqlRequest, StatementStatus,
 };

@@ -52,9 +52,9 @@ use async_trait::async_trait;
 
 #[cfg(feature = "bigquery")]
 mod bigquery;
-mod cache;
 #[path = "bigquery/config.rs"]
 mod bigquery_config;
+mod cache;
 #[cfg(any(feature = "snowflake", feature = "bigquery"))]
 mod calendar;
 mod compile;

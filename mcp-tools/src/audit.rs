@@ -161,7 +161,9 @@ impl AuditLog {
                 Ok(mut f) => f.write_all(format!("{line}\n").as_bytes()),
                 Err(_) => Err(io::Error::other("audit file lock poisoned")),
             },
-            Sink::Stderr => io::stderr().lock().write_all(format!("{line}\n").as_bytes()),
+            Sink::Stderr => io::stderr()
+                .lock()
+                .write_all(format!("{line}\n").as_bytes()),
             Sink::Memory(lines) => {
                 if let Ok(mut l) = lines.lock() {
                     l.push(line);

@@ -63,7 +63,10 @@ impl fmt::Debug for Quotas {
                 "rate_limit_per_minute",
                 &self.inner.limiter.as_ref().map(|(_, n)| n),
             )
-            .field("max_concurrent_statements", &self.max_concurrent_statements())
+            .field(
+                "max_concurrent_statements",
+                &self.max_concurrent_statements(),
+            )
             .field("statement_tools", &self.inner.statement_tools)
             .finish()
     }
@@ -123,17 +126,18 @@ impl QuotasBuilder {
     /// The quotas.
     pub fn build(self) -> Quotas {
         let limiter = NonZeroU32::new(self.per_minute).map(|rate| {
-            let burst = self
-                .burst
-                .and_then(NonZeroU32::new)
-                .unwrap_or(rate);
+            let burst = self.burst.and_then(NonZeroU32::new).unwrap_or(rate);
             (
                 RateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst)),
                 rate,
             )
         });
-        let statements = (self.max_statements > 0)
-            .then(|| (Arc::new(Semaphore::new(self.max_statements)), self.max_statements));
+        let statements = (self.max_statements > 0).then(|| {
+            (
+                Arc::new(Semaphore::new(self.max_statements)),
+                self.max_statements,
+            )
+        });
         Quotas {
             inner: Arc::new(Inner {
                 limiter,

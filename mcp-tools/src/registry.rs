@@ -11,8 +11,8 @@ use crate::audit::{AuditLog, AuditRecord, millis, now_rfc3339, redact_text, sani
 use crate::budget::OutputBudget;
 use crate::quotas::{ANONYMOUS_PRINCIPAL, Admission, Quotas};
 use crate::redact::Redactions;
-use crate::{MAX_QUOTED_BYTES, Metrics};
 use crate::{DynTool, ToolContext, ToolError, ToolOutput, ToolSpec, Toolset};
+use crate::{MAX_QUOTED_BYTES, Metrics};
 
 /// Why a [`Registry`] could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -175,9 +175,10 @@ impl Registry {
                 drop(permit);
                 (result, None)
             }
-            Admission::Refused { reason, message } => {
-                (Ok(inner.budget.apply(ToolOutput::error(message))), Some(reason))
-            }
+            Admission::Refused { reason, message } => (
+                Ok(inner.budget.apply(ToolOutput::error(message))),
+                Some(reason),
+            ),
         };
         let outcome = refused.unwrap_or_else(|| outcome_of(&result));
         // Metrics label unknown names as `unknown`: clients choose them, labels must stay few.
@@ -291,13 +292,11 @@ fn ids_of(out: &ToolOutput) -> (Option<String>, Option<String>) {
     };
     let find = |keys: &[&str]| -> Option<String> {
         let direct = |o: &Value| {
-            keys.iter()
-                .find_map(|k| o.get(*k))
-                .and_then(|x| match x {
-                    Value::String(s) => Some(s.clone()),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                })
+            keys.iter().find_map(|k| o.get(*k)).and_then(|x| match x {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
         };
         direct(v).or_else(|| v.as_object()?.values().find_map(direct))
     };
@@ -316,7 +315,11 @@ fn cut(text: &str) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…[truncated: {} more bytes]", &text[..end], text.len() - end)
+    format!(
+        "{}…[truncated: {} more bytes]",
+        &text[..end],
+        text.len() - end
+    )
 }
 
 /// Builds a [`Registry`].

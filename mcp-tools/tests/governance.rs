@@ -72,9 +72,10 @@ fn gated_statement(started: Arc<Notify>, gate: Arc<Semaphore>) -> mcp_tools::Dyn
             let gate = Arc::clone(&gate);
             async move {
                 started.notify_one();
-                let _permit = gate.acquire().await.map_err(|e| {
-                    mcp_tools::ToolError::internal(format!("gate closed: {e}"))
-                })?;
+                let _permit = gate
+                    .acquire()
+                    .await
+                    .map_err(|e| mcp_tools::ToolError::internal(format!("gate closed: {e}")))?;
                 ToolOutput::structured(
                     "done",
                     &Rows {
@@ -149,7 +150,10 @@ async fn audit_lines_carry_the_call_and_never_a_secret() {
 
     let first = &l[0];
     let time = first["time"].as_str().unwrap();
-    assert!(time.len() >= 20 && time.as_bytes()[10] == b'T' && time.ends_with('Z'), "{time}");
+    assert!(
+        time.len() >= 20 && time.as_bytes()[10] == b'T' && time.ends_with('Z'),
+        "{time}"
+    );
     assert_eq!(first["principal"], "alice");
     assert_eq!(first["auth"], "api_key");
     assert_eq!(first["tool"], "echo");
@@ -206,7 +210,10 @@ async fn the_audit_file_is_private_and_appended() {
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     }
     let missing = AuditLog::file(dir.path().join("no/such/dir/audit.jsonl")).unwrap_err();
-    assert!(missing.to_string().contains("use `-` for stderr"), "{missing}");
+    assert!(
+        missing.to_string().contains("use `-` for stderr"),
+        "{missing}"
+    );
 }
 
 /// The seconds a refusal asks to wait (`Retry in 1.3 s.`).
@@ -228,7 +235,12 @@ async fn the_rate_limit_refuses_per_principal_and_recovers() {
     // 600 calls a minute is one every 100 ms; bursts of 2.
     let r = Registry::builder()
         .tool(echo())
-        .quotas(Quotas::builder().rate_limit_per_minute(600).burst(2).build())
+        .quotas(
+            Quotas::builder()
+                .rate_limit_per_minute(600)
+                .burst(2)
+                .build(),
+        )
         .audit(audit.clone())
         .metrics(metrics.clone())
         .build()
@@ -245,10 +257,19 @@ async fn the_rate_limit_refuses_per_principal_and_recovers() {
     assert!(!call("alice").await.is_error);
     let refused = call("alice").await;
     assert!(refused.is_error);
-    assert!(refused.text.contains("rate limit of 600 tool calls per minute"), "{}", refused.text);
+    assert!(
+        refused
+            .text
+            .contains("rate limit of 600 tool calls per minute"),
+        "{}",
+        refused.text
+    );
     assert!(refused.text.contains("`alice`"), "{}", refused.text);
     let wait = retry_after(&refused);
-    assert!(wait > Duration::ZERO && wait <= Duration::from_millis(200), "{wait:?}");
+    assert!(
+        wait > Duration::ZERO && wait <= Duration::from_millis(200),
+        "{wait:?}"
+    );
     // Another principal has its own budget.
     assert!(!call("bob").await.is_error);
     // After the stated wait, the call goes through.
@@ -261,7 +282,10 @@ async fn the_rate_limit_refuses_per_principal_and_recovers() {
         .collect();
     assert_eq!(outcomes, ["ok", "ok", "rate_limited", "ok", "ok"]);
     let text = metrics.render();
-    assert!(text.contains("mcp_quota_refusals_total{reason=\"rate_limited\"} 1"), "{text}");
+    assert!(
+        text.contains("mcp_quota_refusals_total{reason=\"rate_limited\"} 1"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -365,9 +389,10 @@ async fn metrics_of_a_scripted_session() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/2.0/preview/scim/v2/Me"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(
-            json!({"error_code": "TEMPORARILY_UNAVAILABLE", "message": "busy"}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .set_body_json(json!({"error_code": "TEMPORARILY_UNAVAILABLE", "message": "busy"})),
+        )
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
@@ -449,16 +474,38 @@ async fn metrics_of_a_scripted_session() {
     let text = metrics.render();
     let s = Scraped::parse(&text);
     let calls = "mcp_tool_calls_total";
-    assert_eq!(s.counter(calls, &[("tool", "list_models"), ("outcome", "ok")]), 2.0, "{text}");
     assert_eq!(
-        s.counter(calls, &[("tool", "list_models"), ("outcome", "rate_limited")]),
+        s.counter(calls, &[("tool", "list_models"), ("outcome", "ok")]),
+        2.0,
+        "{text}"
+    );
+    assert_eq!(
+        s.counter(
+            calls,
+            &[("tool", "list_models"), ("outcome", "rate_limited")]
+        ),
         1.0
     );
-    assert_eq!(s.counter(calls, &[("tool", "describe_model"), ("outcome", "ok")]), 1.0);
-    assert_eq!(s.counter(calls, &[("tool", "describe_model"), ("outcome", "error")]), 1.0);
-    assert_eq!(s.counter(calls, &[("tool", "query_model"), ("outcome", "ok")]), 2.0);
-    assert_eq!(s.counter(calls, &[("tool", "current_user"), ("outcome", "ok")]), 1.0);
-    assert_eq!(s.counter(calls, &[("tool", "unknown"), ("outcome", "unknown_tool")]), 1.0);
+    assert_eq!(
+        s.counter(calls, &[("tool", "describe_model"), ("outcome", "ok")]),
+        1.0
+    );
+    assert_eq!(
+        s.counter(calls, &[("tool", "describe_model"), ("outcome", "error")]),
+        1.0
+    );
+    assert_eq!(
+        s.counter(calls, &[("tool", "query_model"), ("outcome", "ok")]),
+        2.0
+    );
+    assert_eq!(
+        s.counter(calls, &[("tool", "current_user"), ("outcome", "ok")]),
+        1.0
+    );
+    assert_eq!(
+        s.counter(calls, &[("tool", "unknown"), ("outcome", "unknown_tool")]),
+        1.0
+    );
     assert_eq!(s.counter(calls, &[]), 9.0);
     assert_eq!(
         s.histogram_count("mcp_tool_call_duration_seconds", &[("tool", "query_model")]),
@@ -471,20 +518,45 @@ async fn metrics_of_a_scripted_session() {
         "{text}"
     );
     assert!(s.counter("mcp_tool_result_bytes_total", &[("tool", "query_model")]) > 0.0);
-    assert_eq!(s.counter("mcp_quota_refusals_total", &[("reason", "rate_limited")]), 1.0);
-    assert_eq!(s.counter("databricks_http_requests_total", &[("status", "503")]), 1.0, "{text}");
-    assert_eq!(s.counter("databricks_http_requests_total", &[("status", "200")]), 1.0);
+    assert_eq!(
+        s.counter("mcp_quota_refusals_total", &[("reason", "rate_limited")]),
+        1.0
+    );
+    assert_eq!(
+        s.counter("databricks_http_requests_total", &[("status", "503")]),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        s.counter("databricks_http_requests_total", &[("status", "200")]),
+        1.0
+    );
     assert_eq!(s.counter("databricks_http_retries_total", &[]), 1.0);
     let lookups = "datasource_cache_lookups_total";
-    assert_eq!(s.counter(lookups, &[("operation", "list_models"), ("result", "miss")]), 1.0);
-    assert_eq!(s.counter(lookups, &[("operation", "list_models"), ("result", "hit")]), 1.0);
+    assert_eq!(
+        s.counter(lookups, &[("operation", "list_models"), ("result", "miss")]),
+        1.0
+    );
+    assert_eq!(
+        s.counter(lookups, &[("operation", "list_models"), ("result", "hit")]),
+        1.0
+    );
     // describe (miss), two queries (hits), the unknown model (miss, not cached).
     assert_eq!(
-        s.counter(lookups, &[("operation", "describe_model"), ("result", "miss")]),
+        s.counter(
+            lookups,
+            &[("operation", "describe_model"), ("result", "miss")]
+        ),
         2.0,
         "{text}"
     );
-    assert_eq!(s.counter(lookups, &[("operation", "describe_model"), ("result", "hit")]), 2.0);
+    assert_eq!(
+        s.counter(
+            lookups,
+            &[("operation", "describe_model"), ("result", "hit")]
+        ),
+        2.0
+    );
     assert!(!text.contains("dapi-metrics"));
     assert_eq!((metrics.renderer())(), metrics.render());
 }

@@ -133,7 +133,7 @@ async fn warm_query_model_makes_no_metadata_round_trip() {
     mount_statements(&server).await;
     let recorder = Arc::new(Recorder::default());
     let cached = CachedSource::builder(databricks(&server))
-        .observer(recorder.clone())
+        .observer(Arc::clone(&recorder) as Arc<dyn CacheObserver>)
         .build();
 
     let first = cached
@@ -286,7 +286,7 @@ async fn an_unknown_member_rereads_a_cached_model_once() {
 async fn every_method_forwards_and_display_names_the_source() {
     let server = MockServer::start().await;
     let source = databricks(&server);
-    let cached = CachedSource::builder(source.clone())
+    let cached = CachedSource::builder(Arc::clone(&source))
         .max_entries(10)
         .build();
     assert_eq!(cached.to_string(), source.to_string());
