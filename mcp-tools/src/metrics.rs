@@ -38,7 +38,7 @@ type Labels = Vec<(String, String)>;
 ///
 /// let metrics = Metrics::new();
 /// let text = metrics.render();
-/// assert!(text.contains("# TYPE mcp_tool_calls counter"));
+/// assert!(text.contains("# TYPE databricks_http_retries counter"), "{text}");
 /// assert!(text.ends_with("# EOF\n"));
 /// let render = metrics.renderer(); // for a `/metrics` route
 /// assert_eq!(render(), metrics.render());
