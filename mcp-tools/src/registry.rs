@@ -3,12 +3,16 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::audit::{AuditLog, AuditRecord, millis, now_rfc3339, redact_text, sanitize_arguments};
 use crate::budget::OutputBudget;
+use crate::quotas::{ANONYMOUS_PRINCIPAL, Admission, Quotas};
 use crate::redact::Redactions;
 use crate::{DynTool, ToolContext, ToolError, ToolOutput, ToolSpec, Toolset};
+use crate::{MAX_QUOTED_BYTES, Metrics};
 
 /// Why a [`Registry`] could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,6 +85,9 @@ struct Inner {
     hidden_writes: BTreeSet<String>,
     redactions: Redactions,
     budget: OutputBudget,
+    audit: Option<AuditLog>,
+    quotas: Option<Quotas>,
+    metrics: Option<Metrics>,
 }
 
 impl Registry {
@@ -135,7 +142,93 @@ impl Registry {
     ///
     /// Every result and every error message is redacted, then held to the output budget
     /// ([`RegistryBuilder::max_output_bytes`]).
+    ///
+    /// With [`RegistryBuilder::quotas`], a call over a quota does not run and is answered with
+    /// an `isError` result saying when to retry. With [`RegistryBuilder::audit`] and
+    /// [`RegistryBuilder::metrics`], every call (refused and unknown ones included) writes one
+    /// audit line and is counted.
     pub async fn call(
+        &self,
+        name: &str,
+        args: Value,
+        ctx: ToolContext,
+    ) -> Result<ToolOutput, ToolError> {
+        let inner = &self.inner;
+        if inner.audit.is_none() && inner.metrics.is_none() && inner.quotas.is_none() {
+            return self.dispatch(name, args, ctx).await;
+        }
+        let started = Instant::now();
+        let principal = ctx.principal().cloned();
+        let who = principal.as_ref().map_or(ANONYMOUS_PRINCIPAL, |p| &p.name);
+        let audited_args = inner
+            .audit
+            .as_ref()
+            .map(|_| sanitize_arguments(&args, &inner.redactions));
+        let entry = inner.index.get(name).and_then(|&i| inner.visible.get(i));
+        let admission = match (entry, &inner.quotas) {
+            (Some(entry), Some(quotas)) => quotas.admit(who, entry.tool.spec().name()),
+            _ => Admission::Admitted(None),
+        };
+        let (result, refused) = match admission {
+            Admission::Admitted(permit) => {
+                let result = self.dispatch(name, args, ctx).await;
+                drop(permit);
+                (result, None)
+            }
+            Admission::Refused { reason, message } => (
+                Ok(inner.budget.apply(ToolOutput::error(message))),
+                Some(reason),
+            ),
+        };
+        let outcome = refused.unwrap_or_else(|| outcome_of(&result));
+        // Metrics label unknown names as `unknown`: clients choose them, labels must stay few.
+        let tool_label = if entry.is_some() || inner.hidden_writes.contains(name) {
+            name
+        } else {
+            "unknown"
+        };
+        let duration = started.elapsed();
+        let (rows, bytes) = match &result {
+            Ok(out) => size_of(out),
+            Err(_) => (None, 0),
+        };
+        if let Some(metrics) = &inner.metrics {
+            if let Some(reason) = refused {
+                metrics.record_refusal(reason);
+            }
+            metrics.record_call(tool_label, outcome, duration, rows, bytes);
+        }
+        if let Some(audit) = &inner.audit {
+            let (statement_id, run_id) = match &result {
+                Ok(out) => ids_of(out),
+                Err(_) => (None, None),
+            };
+            let error = match &result {
+                Ok(out) if out.is_error => Some(out.text.clone()),
+                Ok(_) => None,
+                Err(e) => Some(e.to_string()),
+            }
+            .map(|text| cut(&redact_text(&text, &inner.redactions)));
+            audit.write(&AuditRecord {
+                time: now_rfc3339(),
+                principal: who,
+                auth: principal.as_ref().map_or("none", |p| p.method.as_str()),
+                tool: cut(&redact_text(name, &inner.redactions)),
+                arguments: audited_args.unwrap_or(Value::Null),
+                outcome,
+                duration_ms: millis(duration),
+                rows,
+                bytes,
+                statement_id,
+                run_id,
+                error,
+            });
+        }
+        result
+    }
+
+    /// Looks the tool up, runs it, redacts and budgets the result.
+    async fn dispatch(
         &self,
         name: &str,
         args: Value,
@@ -165,6 +258,70 @@ impl Registry {
     }
 }
 
+/// The outcome label of a call that ran (or could not be routed).
+fn outcome_of(result: &Result<ToolOutput, ToolError>) -> &'static str {
+    match result {
+        Ok(out) if out.is_error => "error",
+        Ok(_) => "ok",
+        Err(ToolError::InvalidParams { .. }) => "invalid_params",
+        Err(ToolError::WriteDisabled { .. }) => "write_disabled",
+        Err(ToolError::UnknownTool { .. }) => "unknown_tool",
+        Err(_) => "internal",
+    }
+}
+
+/// Rows (a structured `row_count`, else the length of `rows`) and bytes (text plus serialized
+/// structured content) of a result.
+fn size_of(out: &ToolOutput) -> (Option<u64>, u64) {
+    let structured = out.structured.as_ref();
+    let rows = structured.and_then(|v| {
+        v.get("row_count").and_then(Value::as_u64).or_else(|| {
+            v.get("rows")
+                .and_then(Value::as_array)
+                .map(|r| r.len() as u64)
+        })
+    });
+    let structured_bytes = structured.map_or(0, |v| v.to_string().len());
+    (rows, (out.text.len() + structured_bytes) as u64)
+}
+
+/// The statement id and run id a result names (top level, or one object down).
+fn ids_of(out: &ToolOutput) -> (Option<String>, Option<String>) {
+    let Some(v) = out.structured.as_ref() else {
+        return (None, None);
+    };
+    let find = |keys: &[&str]| -> Option<String> {
+        let direct = |o: &Value| {
+            keys.iter().find_map(|k| o.get(*k)).and_then(|x| match x {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+        };
+        direct(v).or_else(|| v.as_object()?.values().find_map(direct))
+    };
+    (
+        find(&["statement_id", "query_id"]).map(|s| cut(&s)),
+        find(&["run_id"]).map(|s| cut(&s)),
+    )
+}
+
+/// The head of a text kept in an audit line.
+fn cut(text: &str) -> String {
+    if text.len() <= MAX_QUOTED_BYTES {
+        return text.to_owned();
+    }
+    let mut end = MAX_QUOTED_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}…[truncated: {} more bytes]",
+        &text[..end],
+        text.len() - end
+    )
+}
+
 /// Builds a [`Registry`].
 #[derive(Debug, Default)]
 pub struct RegistryBuilder {
@@ -174,9 +331,30 @@ pub struct RegistryBuilder {
     read_only: bool,
     redactions: Redactions,
     max_output_bytes: Option<usize>,
+    audit: Option<AuditLog>,
+    quotas: Option<Quotas>,
+    metrics: Option<Metrics>,
 }
 
 impl RegistryBuilder {
+    /// Writes one audit line per tool call to `audit` (see [`AuditLog`]).
+    pub fn audit(mut self, audit: AuditLog) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
+    /// Enforces `quotas` before every call (see [`Quotas`]).
+    pub fn quotas(mut self, quotas: Quotas) -> Self {
+        self.quotas = Some(quotas);
+        self
+    }
+
+    /// Counts every call in `metrics` (see [`Metrics`]).
+    pub fn metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// Adds every tool of a toolset.
     pub fn toolset(mut self, toolset: Arc<dyn Toolset>) -> Self {
         let name = toolset.name().to_owned();
@@ -298,6 +476,9 @@ impl RegistryBuilder {
                     .max_output_bytes
                     .map(OutputBudget::new)
                     .unwrap_or_default(),
+                audit: self.audit,
+                quotas: self.quotas,
+                metrics: self.metrics,
             }),
         })
     }
