@@ -5,9 +5,9 @@ use crate::sql_policy::SqlPolicyError;
 
 /// The error of a [`TenantPlatform`](super::TenantPlatform) operation.
 ///
-/// Client errors are boxed so the `Result`s of this module stay small; [`client_error`]
-/// (Self::client_error) reaches the underlying [`Error`] (status, `error_code`, request id)
-/// whatever the variant.
+/// Client errors are boxed so the `Result`s of this module stay small;
+/// [`client_error`](Self::client_error) reaches the underlying [`Error`] (status, `error_code`,
+/// request id) whatever the variant.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlatformError {
