@@ -84,7 +84,7 @@ impl Metrics {
         let tool_calls = Family::<Labels, Counter>::default();
         registry.register(
             "mcp_tool_calls",
-            "Tool calls by served tool name and outcome (ok, error, invalid_params, write_disabled, unknown_tool, internal, rate_limited, concurrency_limited)",
+            "Tool calls by served tool name and outcome (ok, error, invalid_params, write_disabled, unknown_tool, internal, rate_limited, concurrency_limited, cancelled)",
             tool_calls.clone(),
         );
         let tool_duration =

@@ -157,16 +157,30 @@ impl Registry {
         if inner.audit.is_none() && inner.metrics.is_none() && inner.quotas.is_none() {
             return self.dispatch(name, args, ctx).await;
         }
-        let started = Instant::now();
         let principal = ctx.principal().cloned();
-        let who = principal.as_ref().map_or(ANONYMOUS_PRINCIPAL, |p| &p.name);
-        let audited_args = inner
-            .audit
+        let who = principal
             .as_ref()
-            .map(|_| sanitize_arguments(&args, &inner.redactions));
+            .map_or(ANONYMOUS_PRINCIPAL, |p| &p.name)
+            .to_owned();
         let entry = inner.index.get(name).and_then(|&i| inner.visible.get(i));
+        // Written on every path, also when the caller drops the call (outcome `cancelled`).
+        let mut record = CallRecord {
+            inner: Arc::clone(inner),
+            started: Instant::now(),
+            name: name.to_owned(),
+            known: entry.is_some() || inner.hidden_writes.contains(name),
+            auth: principal.map_or_else(|| "none".to_owned(), |p| p.method.clone()),
+            arguments: inner
+                .audit
+                .as_ref()
+                .map(|_| sanitize_arguments(&args, &inner.redactions)),
+            principal: who,
+            done: false,
+        };
         let admission = match (entry, &inner.quotas) {
-            (Some(entry), Some(quotas)) => quotas.admit(who, entry.tool.spec().name()),
+            (Some(entry), Some(quotas)) => {
+                quotas.admit(&record.principal, entry.tool.spec().name())
+            }
             _ => Admission::Admitted(None),
         };
         let (result, refused) = match admission {
@@ -181,49 +195,10 @@ impl Registry {
             ),
         };
         let outcome = refused.unwrap_or_else(|| outcome_of(&result));
-        // Metrics label unknown names as `unknown`: clients choose them, labels must stay few.
-        let tool_label = if entry.is_some() || inner.hidden_writes.contains(name) {
-            name
-        } else {
-            "unknown"
-        };
-        let duration = started.elapsed();
-        let (rows, bytes) = match &result {
-            Ok(out) => size_of(out),
-            Err(_) => (None, 0),
-        };
-        if let Some(metrics) = &inner.metrics {
-            if let Some(reason) = refused {
-                metrics.record_refusal(reason);
-            }
-            metrics.record_call(tool_label, outcome, duration, rows, bytes);
+        if let (Some(metrics), Some(reason)) = (&inner.metrics, refused) {
+            metrics.record_refusal(reason);
         }
-        if let Some(audit) = &inner.audit {
-            let (statement_id, run_id) = match &result {
-                Ok(out) => ids_of(out),
-                Err(_) => (None, None),
-            };
-            let error = match &result {
-                Ok(out) if out.is_error => Some(out.text.clone()),
-                Ok(_) => None,
-                Err(e) => Some(e.to_string()),
-            }
-            .map(|text| cut(&redact_text(&text, &inner.redactions)));
-            audit.write(&AuditRecord {
-                time: now_rfc3339(),
-                principal: who,
-                auth: principal.as_ref().map_or("none", |p| p.method.as_str()),
-                tool: cut(&redact_text(name, &inner.redactions)),
-                arguments: audited_args.unwrap_or(Value::Null),
-                outcome,
-                duration_ms: millis(duration),
-                rows,
-                bytes,
-                statement_id,
-                run_id,
-                error,
-            });
-        }
+        record.emit(outcome, Some(&result));
         result
     }
 
@@ -255,6 +230,73 @@ impl Registry {
             Ok(out) => Ok(inner.budget.apply(inner.redactions.apply(out))),
             Err(e) => Err(inner.budget.apply_error(inner.redactions.apply_error(e))),
         }
+    }
+}
+
+/// One call's audit line and metrics, emitted once: when the call returns, or with outcome
+/// `cancelled` when its future is dropped first.
+struct CallRecord {
+    inner: Arc<Inner>,
+    started: Instant,
+    name: String,
+    /// Whether the name is served (or hidden by read-only mode): others are labelled `unknown`.
+    known: bool,
+    principal: String,
+    auth: String,
+    arguments: Option<Value>,
+    done: bool,
+}
+
+impl CallRecord {
+    fn emit(&mut self, outcome: &'static str, result: Option<&Result<ToolOutput, ToolError>>) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        let inner = &self.inner;
+        let duration = self.started.elapsed();
+        let (rows, bytes) = match result {
+            Some(Ok(out)) => size_of(out),
+            _ => (None, 0),
+        };
+        if let Some(metrics) = &inner.metrics {
+            // Metrics label unknown names as `unknown`: clients choose them, labels stay few.
+            let label = if self.known { &self.name } else { "unknown" };
+            metrics.record_call(label, outcome, duration, rows, bytes);
+        }
+        let Some(audit) = &inner.audit else {
+            return;
+        };
+        let (statement_id, run_id) = match result {
+            Some(Ok(out)) => ids_of(out),
+            _ => (None, None),
+        };
+        let error = match result {
+            Some(Ok(out)) if out.is_error => Some(out.text.clone()),
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        }
+        .map(|text| cut(&redact_text(&text, &inner.redactions)));
+        audit.write(&AuditRecord {
+            time: now_rfc3339(),
+            principal: &self.principal,
+            auth: &self.auth,
+            tool: cut(&redact_text(&self.name, &inner.redactions)),
+            arguments: self.arguments.take().unwrap_or(Value::Null),
+            outcome,
+            duration_ms: millis(duration),
+            rows,
+            bytes,
+            statement_id,
+            run_id,
+            error,
+        });
+    }
+}
+
+impl Drop for CallRecord {
+    fn drop(&mut self) {
+        self.emit("cancelled", None);
     }
 }
 

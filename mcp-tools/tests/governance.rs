@@ -560,3 +560,43 @@ async fn metrics_of_a_scripted_session() {
     assert!(!text.contains("dapi-metrics"));
     assert_eq!((metrics.renderer())(), metrics.render());
 }
+
+#[tokio::test]
+async fn a_dropped_call_is_audited_as_cancelled_and_frees_its_slot() {
+    let audit = AuditLog::memory();
+    let metrics = Metrics::new();
+    let gate = Arc::new(Semaphore::new(0));
+    let r = Registry::builder()
+        .tool(gated_statement(Arc::new(Notify::new()), Arc::clone(&gate)))
+        .quotas(Quotas::builder().max_concurrent_statements(1).build())
+        .audit(audit.clone())
+        .metrics(metrics.clone())
+        .build()
+        .unwrap();
+    let call = r.call("execute_sql", json!({"text": "slow"}), as_("alice"));
+    // The client goes away before the statement finishes: the future is dropped.
+    let timed_out = tokio::time::timeout(Duration::from_millis(50), call).await;
+    assert!(timed_out.is_err());
+    let l = lines(&audit);
+    assert_eq!(l.len(), 1, "{l:?}");
+    assert_eq!(l[0]["outcome"], "cancelled");
+    assert_eq!(l[0]["principal"], "alice");
+    assert_eq!(l[0]["arguments"]["text"], "slow");
+    assert!(l[0]["duration_ms"].as_u64().unwrap() >= 40, "{}", l[0]);
+    let s = Scraped::parse(&metrics.render());
+    assert_eq!(
+        s.counter(
+            "mcp_tool_calls_total",
+            &[("tool", "execute_sql"), ("outcome", "cancelled")]
+        ),
+        1.0
+    );
+    // The statement slot was released with the dropped call.
+    gate.add_permits(1);
+    let out = r
+        .call("execute_sql", json!({"text": "next"}), as_("bob"))
+        .await
+        .unwrap();
+    assert!(!out.is_error, "{}", out.text);
+    assert_eq!(lines(&audit)[1]["outcome"], "ok");
+}
