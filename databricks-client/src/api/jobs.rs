@@ -9,7 +9,7 @@ use crate::models::jobs::{
     RunOutput, RunResult, SubmitRunRequest,
 };
 use crate::pagination::{Page, merge_array_pages, token_pages};
-use crate::wait::{PollOptions, Progress, WaitError, poll_until};
+use crate::wait::{PollOptions, Progress, poll_until, wait_error};
 use crate::{Error, Result, WorkspaceClient};
 
 const JOBS: &str = "/api/2.2/jobs";
@@ -385,18 +385,7 @@ impl JobsApi {
             }
         })
         .await
-        .map_err(|e| match e {
-            WaitError::TimedOut {
-                what,
-                elapsed,
-                last,
-            } => Error::WaitTimeout {
-                what,
-                elapsed,
-                last_state: last.as_ref().map(run_state_summary),
-            },
-            other => other.into(),
-        })?;
+        .map_err(|e| wait_error(e, |run| Some(run_state_summary(run))))?;
         Ok(RunResult::from(run))
     }
 }

@@ -3,13 +3,13 @@
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 
-use super::statements::{require, segment, wait_error};
+use super::statements::{require, segment};
 use crate::models::{
     CreateVectorIndex, CreateVectorSearchEndpoint, VectorDataResponse, VectorIndex, VectorQuery,
     VectorQueryResponse, VectorSearchEndpoint, VectorSearchEndpointState,
 };
 use crate::pagination::{Page, token_pages};
-use crate::wait::{PollOptions, Progress, poll_until};
+use crate::wait::{PollOptions, Progress, poll_until, wait_error};
 use crate::{Error, Result, WorkspaceClient};
 
 const ENDPOINTS: &str = "/api/2.0/vector-search/endpoints";

@@ -3,10 +3,10 @@
 use futures::Stream;
 use serde::Deserialize;
 
-use super::statements::{require, segment, wait_error};
+use super::statements::{require, segment};
 use crate::models::{CreateWarehouse, WarehouseInfo, WarehouseState};
 use crate::pagination::{Page, token_pages};
-use crate::wait::{PollOptions, Progress, poll_until};
+use crate::wait::{PollOptions, Progress, poll_until, wait_error};
 use crate::{Result, WorkspaceClient};
 
 const BASE: &str = "/api/2.0/sql/warehouses";

@@ -156,6 +156,11 @@ impl RunLifeCycleState {
     pub fn is_terminal(&self) -> bool {
         matches!(self, Self::Terminated | Self::Skipped | Self::InternalError)
     }
+
+    /// `INTERNAL_ERROR`: the run failed inside Databricks, whatever its result state says.
+    pub fn is_internal_error(&self) -> bool {
+        matches!(self, Self::InternalError)
+    }
 }
 
 open_enum! {
@@ -208,6 +213,13 @@ open_enum! {
         Blocked = "BLOCKED",
         /// Waiting.
         Waiting = "WAITING",
+    }
+}
+
+impl RunStatusState {
+    /// `TERMINATED` (see `termination_details` for the outcome).
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Terminated)
     }
 }
 

@@ -257,8 +257,13 @@ impl Run {
 
     /// Whether the run is finished, by `status.state == TERMINATED` or a terminal legacy
     /// `state.life_cycle_state` (`TERMINATED`, `SKIPPED`, `INTERNAL_ERROR`).
+    ///
+    /// This is the one "when is a run done" of the workspace: [`JobsApi::wait_for_run`] and the
+    /// MCP tools ask it.
+    ///
+    /// [`JobsApi::wait_for_run`]: crate::api::JobsApi::wait_for_run
     pub fn is_terminal(&self) -> bool {
-        matches!(self.status_state(), Some(RunStatusState::Terminated))
+        self.status_state().is_some_and(RunStatusState::is_terminal)
             || self
                 .life_cycle_state()
                 .is_some_and(RunLifeCycleState::is_terminal)

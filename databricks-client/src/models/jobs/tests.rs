@@ -201,3 +201,32 @@ fn string_enum_other_round_trips() {
     assert_eq!(serde_json::to_value(&v).unwrap(), json!("NEW_STATE"));
     assert_eq!(RunLifeCycleState::from("SKIPPED").to_string(), "SKIPPED");
 }
+
+#[test]
+fn run_state_predicates() {
+    let terminal: Vec<_> = [
+        RunStatusState::Queued,
+        RunStatusState::Pending,
+        RunStatusState::Running,
+        RunStatusState::Terminating,
+        RunStatusState::Terminated,
+        RunStatusState::Blocked,
+        RunStatusState::Waiting,
+    ]
+    .into_iter()
+    .filter(RunStatusState::is_terminal)
+    .collect();
+    assert_eq!(terminal, [RunStatusState::Terminated]);
+    assert!(RunLifeCycleState::InternalError.is_internal_error());
+    assert!(!RunLifeCycleState::Terminated.is_internal_error());
+
+    // A newer status that is still running wins over nothing; an unknown status state with a
+    // terminal legacy state is still done.
+    let run: Run = serde_json::from_value(json!({
+        "run_id": 4,
+        "state": {"life_cycle_state": "SKIPPED"},
+        "status": {"state": "SOMETHING_NEW"}
+    }))
+    .unwrap();
+    assert!(run.is_terminal());
+}
