@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::models::clusters::{
     ClusterDetails, ClusterState, ListClustersRequest, NodeType, SparkVersion,
 };
-use crate::pagination::{Page, token_pages};
+use crate::pagination::{Page, token_list};
 use crate::wait::{NoObserver, Observer, PollOptions, Progress, poll_until_observed, wait_error};
 use crate::{Error, Result, WorkspaceClient};
 
@@ -80,38 +80,12 @@ impl ClustersApi {
         &self,
         request: ListClustersRequest,
     ) -> impl Stream<Item = Result<ClusterDetails>> + Send + 'static {
-        let client = self.client.clone();
-        let mut query: Vec<(&'static str, String)> = Vec::new();
-        for state in &request.cluster_states {
-            query.push(("filter_by.cluster_states", state.to_string()));
-        }
-        for source in &request.cluster_sources {
-            query.push(("filter_by.cluster_sources", source.clone()));
-        }
-        if let Some(pinned) = request.is_pinned {
-            query.push(("filter_by.is_pinned", pinned.to_string()));
-        }
-        if let Some(policy) = request.policy_id {
-            query.push(("filter_by.policy_id", policy));
-        }
-        if let Some(size) = request.page_size {
-            query.push(("page_size", size.to_string()));
-        }
-        token_pages(move |page_token: Option<String>| {
-            let client = client.clone();
-            let mut query = query.clone();
-            async move {
-                if let Some(token) = page_token {
-                    query.push(("page_token", token));
-                }
-                let page: ClustersPage = client
-                    .get(format!("{CLUSTERS}/list"))
-                    .query(&query)
-                    .send_json()
-                    .await?;
-                Ok(Page::new(page.clusters, page.next_page_token))
-            }
-        })
+        token_list(
+            self.client.clone(),
+            format!("{CLUSTERS}/list"),
+            request,
+            |page: ClustersPage| Page::new(page.clusters, page.next_page_token),
+        )
     }
 
     /// Gets a cluster (`GET /api/2.1/clusters/get`). An unknown id is a not-found error.

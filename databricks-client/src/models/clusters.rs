@@ -365,19 +365,36 @@ pub struct ClusterDetails {
     pub extra: Extra,
 }
 
-/// Filters of `clusters/list`.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Filters of `clusters/list`; serialises to its query string (filters as `filter_by.*`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ListClustersRequest {
     /// Only clusters in these states.
+    #[serde(
+        rename = "filter_by.cluster_states",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cluster_states: Vec<ClusterState>,
     /// Only clusters from these sources (`API`, `JOB`, `UI`, …).
+    #[serde(
+        rename = "filter_by.cluster_sources",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cluster_sources: Vec<String>,
     /// Only pinned (or unpinned) clusters.
+    #[serde(
+        rename = "filter_by.is_pinned",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_pinned: Option<bool>,
     /// Only clusters using this policy.
+    #[serde(
+        rename = "filter_by.policy_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub policy_id: Option<String>,
     /// Page size (the server may cap it).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u32>,
 }
 

@@ -8,16 +8,24 @@ use super::{
     Extra, GitSource, JobEnvironment, PerformanceTarget, QueueSettings, RunAs, RunType, Task,
 };
 
-/// Filters of `jobs/list`.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Filters of `jobs/list`; serialises to its query string.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ListJobsRequest {
     /// Exact (case-insensitive) job name filter.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Include task and cluster details (truncated items carry `has_more`).
+    #[serde(skip_serializing_if = "is_false")]
     pub expand_tasks: bool,
     /// Page size (1–100).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+}
+
+/// `skip_serializing_if` of flags that are only sent when set.
+fn is_false(flag: &bool) -> bool {
+    !*flag
 }
 
 impl ListJobsRequest {
@@ -45,25 +53,33 @@ impl ListJobsRequest {
     }
 }
 
-/// Filters of `jobs/runs/list`.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Filters of `jobs/runs/list`; serialises to its query string.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ListRunsRequest {
     /// Only runs of this job.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<i64>,
     /// Only active runs.
+    #[serde(skip_serializing_if = "is_false")]
     pub active_only: bool,
     /// Only completed runs.
+    #[serde(skip_serializing_if = "is_false")]
     pub completed_only: bool,
     /// Only runs of this type.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub run_type: Option<RunType>,
     /// Include task details.
+    #[serde(skip_serializing_if = "is_false")]
     pub expand_tasks: bool,
     /// Runs started at or after (epoch ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time_from: Option<i64>,
     /// Runs started at or before (epoch ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time_to: Option<i64>,
     /// Page size.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }
 
