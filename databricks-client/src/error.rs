@@ -101,6 +101,18 @@ pub enum Error {
         last_state: Option<String>,
     },
 
+    /// A waiter's observer cancelled the wait (e.g. the MCP client cancelled the tool call);
+    /// the operation itself was left alone and may still be going.
+    #[error("stopped waiting for {what} after {elapsed:?}: cancelled{}", last_state.as_deref().map(|s| format!("; last state: {s}")).unwrap_or_default())]
+    WaitCancelled {
+        /// What was awaited.
+        what: String,
+        /// How long the waiter waited.
+        elapsed: Duration,
+        /// The last observed state, rendered for humans.
+        last_state: Option<String>,
+    },
+
     /// A SQL statement reached `FAILED`, `CANCELED` or `CLOSED` (Statement Execution, and Genie
     /// attachment results, which are statements too).
     #[error(transparent)]

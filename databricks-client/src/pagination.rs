@@ -4,7 +4,7 @@
 //!
 //! | API style | function | stops when |
 //! |---|---|---|
-//! | `page_token` / `next_page_token` (most APIs, Unity Catalog with `max_results=0`) | [`token_pages`] | the token is missing or empty — **never** on an empty page |
+//! | `page_token` / `next_page_token` (most APIs, Unity Catalog with `max_results=0`) | [`token_pages`]; [`token_list`] for a `GET` with a serialisable request type (what the list handlers use) | the token is missing or empty — **never** on an empty page |
 //! | `offset` / `limit` / `has_more` (legacy jobs) | [`offset_pages`] | `has_more` is false; items are de-duplicated by key |
 //! | body paging (`next_page` is the next request body) | [`cursor_pages`] | no next cursor |
 //! | Jobs 2.2 nested arrays in `jobs/get` and `runs/get` | [`merge_array_pages`] | the token is missing or empty |
@@ -38,10 +38,14 @@
 use std::collections::HashSet;
 use std::future::Future;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use futures::stream::{self, Stream, TryStreamExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::WorkspaceClient;
 use crate::error::{Error, Result};
 
 /// One page of a token-paginated list.
@@ -143,6 +147,61 @@ where
             }))
         },
     )
+}
+
+/// Items of a `GET` list paged with `page_token` / `next_page_token`: the one page fetch behind
+/// the crate's list handlers.
+///
+/// `query` is a serialisable request type sent with every page (octocrab's pattern: `None`
+/// fields and `skip_serializing_if` fields are left out, arrays repeat the key, see
+/// [`RequestBuilder::query`](crate::RequestBuilder::query)); `page_token` is added from the
+/// second page on; `into_page` picks the items and the next token out of a response `P`.
+///
+/// ```no_run
+/// use databricks_client::pagination::{Page, token_list};
+/// use futures::TryStreamExt;
+///
+/// #[derive(serde::Serialize)]
+/// struct Filter { max_results: u32 }
+///
+/// #[derive(serde::Deserialize)]
+/// struct Catalogs {
+///     #[serde(default)]
+///     catalogs: Vec<serde_json::Value>,
+///     next_page_token: Option<String>,
+/// }
+///
+/// # async fn run(client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
+/// let all: Vec<serde_json::Value> = token_list(
+///     client,
+///     "/api/2.1/unity-catalog/catalogs",
+///     Filter { max_results: 0 },
+///     |p: Catalogs| Page::new(p.catalogs, p.next_page_token),
+/// )
+/// .try_collect()
+/// .await?;
+/// # Ok(()) }
+/// ```
+pub fn token_list<Q, P, T>(
+    client: WorkspaceClient,
+    path: impl Into<String>,
+    query: Q,
+    into_page: fn(P) -> Page<T>,
+) -> impl Stream<Item = Result<T>> + Send + 'static
+where
+    Q: Serialize + Send + Sync + 'static,
+    P: DeserializeOwned + Send + 'static,
+    T: Send + 'static,
+{
+    let path: String = path.into();
+    let query = Arc::new(query);
+    token_pages(move |page_token: Option<String>| {
+        let mut request = client.get(path.as_str()).query(&*query);
+        if let Some(token) = page_token {
+            request = request.query_pair("page_token", token);
+        }
+        async move { Ok(into_page(request.send_json::<P>().await?)) }
+    })
 }
 
 /// Items of a `page_token` list. `fetch` receives `None` for the first page, then each

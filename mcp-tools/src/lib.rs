@@ -108,6 +108,6 @@ pub use shaping::{
 pub use spec::{ToolAnnotations, ToolSpec, object_schema_for};
 pub use sql_guard::{SqlGuardError, SqlKind, SqlPolicy, check_sql};
 pub use tool::{DynTool, Principal, Progress, ProgressSink, Tool, ToolContext, Toolset};
-pub use waiting::{Step, WaitPolicy, Waited, wait_with_progress};
+pub use waiting::{ProgressObserver, Step, WaitPolicy, Waited, wait_with_progress};
 pub use workspace::{WORKSPACE_TOOLSET, WorkspaceToolset, WorkspaceToolsetOptions};
 pub use workspace_resources::{WorkspaceResources, WorkspaceResourcesOptions};

@@ -5,11 +5,20 @@
 //! ends, the caller's limit passes, or the client cancels. The server operator sets a ceiling
 //! ([`WaitPolicy::max_wait`]) that tool descriptions state; nothing waits for a hidden,
 //! hard-coded time.
+//!
+//! This module owns no polling loop: it is a bridge from the library's one loop
+//! ([`databricks_client::wait::poll_until_observed`]) to MCP. [`ProgressObserver`] is a
+//! [`databricks_client::wait::Observer`] that turns every poll into a progress notification and
+//! the call's cancellation into the end of the wait; [`wait_with_progress`] runs a tool's own
+//! status call on that loop, and tools that wait through a library waiter (such as
+//! `ClustersApi::ensure_running_observed`) hand it a [`ProgressObserver`].
 
 use std::future::Future;
 use std::time::Duration;
 
-use tokio::time::Instant;
+use databricks_client::wait::{
+    Observation, Observer, PollOptions, Progress as PollProgress, WaitError, poll_until_observed,
+};
 
 use crate::{Progress, ToolContext};
 
@@ -53,6 +62,16 @@ impl WaitPolicy {
         self.initial_interval = initial;
         self.max_interval = max.max(initial);
         self
+    }
+
+    /// The library polling options of a wait of `wait` under this policy: first poll at once,
+    /// then `initial_interval` doubling up to `max_interval`, giving up after `wait`.
+    pub fn poll_options(&self, wait: Duration) -> PollOptions {
+        PollOptions::default()
+            .with_timeout(wait)
+            .with_initial_interval(self.initial_interval)
+            .with_max_interval(self.max_interval.max(self.initial_interval))
+            .with_multiplier(2.0)
     }
 
     /// The wait a caller's `wait_seconds` amounts to: `None` or `0` is no wait; values above
@@ -125,7 +144,8 @@ impl<S> Waited<S> {
 
 /// Polls `poll` until the operation is done, `wait` passes, or the call is cancelled, sending a
 /// progress notification per observation. The first observation is made at once, so a zero
-/// `wait` returns the current state.
+/// `wait` returns the current state. The loop is the library's
+/// ([`poll_until_observed`] with a [`ProgressObserver`] and [`WaitPolicy::poll_options`]).
 ///
 /// ```
 /// # async fn demo() -> Result<(), databricks_client::Error> {
@@ -153,29 +173,154 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Step<S>, E>>,
 {
-    let deadline = Instant::now() + wait;
-    let mut interval = policy.initial_interval;
-    let mut count = 0u32;
-    loop {
-        let step = poll().await?;
-        count += 1;
-        if step.done {
-            ctx.report_progress(Progress::new(f64::from(count)).with_message(step.message))
-                .await;
-            return Ok(Waited::Done(step.state));
+    let observer = StepObserver { ctx };
+    let waited = poll_until_observed(
+        &policy.poll_options(wait),
+        "the operation",
+        || {
+            let next = poll();
+            async move {
+                let step = next.await?;
+                Ok(if step.done {
+                    PollProgress::Ready(step)
+                } else {
+                    PollProgress::Pending(step)
+                })
+            }
+        },
+        observer,
+    )
+    .await;
+    match waited {
+        Ok(step) => Ok(Waited::Done(step.state)),
+        Err(WaitError::TimedOut {
+            last: Some(step), ..
+        }) => Ok(Waited::StillRunning(step.state)),
+        Err(WaitError::Cancelled {
+            last: Some(step), ..
+        }) => Ok(Waited::Cancelled(step.state)),
+        Err(WaitError::Request(e)) => Err(e),
+        // The loop polls before it can time out or be cancelled, and no step reports a failure,
+        // so this is not reached; observing once more keeps the answer truthful if it were.
+        Err(_) => Ok(Waited::StillRunning(poll().await?.state)),
+    }
+}
+
+/// Bridges the library's polling [`Observer`] to MCP: each poll becomes a progress
+/// notification (`progress` = polls so far, `message` from the state), and the call's
+/// cancellation ends the wait ([`WaitError::Cancelled`] /
+/// [`databricks_client::Error::WaitCancelled`]). It also keeps the last state it was shown, so
+/// a tool can render it after a timeout or a failure.
+///
+/// As before, the last poll of a wait that times out sends no notification (the tool's result
+/// follows at once); a poll that ends the wait does.
+///
+/// ```
+/// # async fn demo(ctx: &mcp_tools::ToolContext, client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
+/// use std::time::Duration;
+/// use databricks_client::api::DEFAULT_START_GRACE;
+/// use databricks_client::models::clusters::ClusterDetails;
+/// use mcp_tools::{ProgressObserver, WaitPolicy};
+///
+/// let policy = WaitPolicy::new();
+/// let mut observer = ProgressObserver::new(ctx, |d: &ClusterDetails| {
+///     d.state.as_ref().map_or_else(|| "UNKNOWN".to_owned(), ToString::to_string)
+/// });
+/// let running = client
+///     .clusters()
+///     .ensure_running_observed("0101-abc", &policy.poll_options(Duration::from_secs(60)), DEFAULT_START_GRACE, &mut observer)
+///     .await;
+/// let last_seen: Option<&ClusterDetails> = observer.last();
+/// # let _ = (running, last_seen);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct ProgressObserver<'a, S, M> {
+    ctx: &'a ToolContext,
+    message: M,
+    last: Option<S>,
+}
+
+impl<'a, S, M> ProgressObserver<'a, S, M>
+where
+    M: FnMut(&S) -> String,
+{
+    /// Reports to `ctx`, with `message` rendering a state for the notification.
+    pub fn new(ctx: &'a ToolContext, message: M) -> Self {
+        Self {
+            ctx,
+            message,
+            last: None,
         }
-        let now = Instant::now();
-        if now >= deadline {
-            return Ok(Waited::StillRunning(step.state));
+    }
+
+    /// The last state shown to the observer (only kept for `Clone` states).
+    pub fn last(&self) -> Option<&S> {
+        self.last.as_ref()
+    }
+
+    /// Takes the last state shown to the observer.
+    pub fn into_last(self) -> Option<S> {
+        self.last
+    }
+}
+
+impl<S, M> Observer<S> for ProgressObserver<'_, S, M>
+where
+    S: Clone,
+    M: FnMut(&S) -> String,
+{
+    fn observe(&mut self, observation: Observation<'_, S>) -> impl Future<Output = ()> + Send {
+        self.last = Some(observation.state.clone());
+        let report = notification(&mut self.message, &observation);
+        let ctx = self.ctx;
+        async move {
+            if let Some(progress) = report {
+                ctx.report_progress(progress).await;
+            }
         }
-        ctx.report_progress(Progress::new(f64::from(count)).with_message(step.message))
-            .await;
-        let sleep = interval.min(deadline - now);
-        tokio::select! {
-            _ = tokio::time::sleep(sleep) => {}
-            _ = ctx.cancellation().cancelled() => return Ok(Waited::Cancelled(step.state)),
+    }
+
+    fn cancelled(&self) -> impl Future<Output = ()> + Send {
+        self.ctx.cancellation().cancelled()
+    }
+}
+
+/// The observer of [`wait_with_progress`]: a step carries its own message, and the state is
+/// moved into the result by the loop, so nothing is kept (and `S` need not be `Clone`).
+struct StepObserver<'a> {
+    ctx: &'a ToolContext,
+}
+
+impl<S> Observer<Step<S>> for StepObserver<'_> {
+    fn observe(
+        &mut self,
+        observation: Observation<'_, Step<S>>,
+    ) -> impl Future<Output = ()> + Send {
+        let report = notification(&mut |step: &Step<S>| step.message.clone(), &observation);
+        let ctx = self.ctx;
+        async move {
+            if let Some(progress) = report {
+                ctx.report_progress(progress).await;
+            }
         }
-        interval = (interval * 2).min(policy.max_interval);
+    }
+
+    fn cancelled(&self) -> impl Future<Output = ()> + Send {
+        self.ctx.cancellation().cancelled()
+    }
+}
+
+/// The notification for one poll: every poll except the last one of a wait that timed out
+/// (the result follows at once), numbered by polls so far.
+fn notification<S>(
+    message: &mut impl FnMut(&S) -> String,
+    observation: &Observation<'_, S>,
+) -> Option<Progress> {
+    if observation.outcome.is_terminal() || !observation.remaining.is_zero() {
+        Some(Progress::new(f64::from(observation.polls)).with_message(message(observation.state)))
+    } else {
+        None
     }
 }
 
@@ -246,5 +391,69 @@ mod tests {
         assert_eq!(p.limit(None), (Duration::ZERO, false));
         assert_eq!(p.limit(Some(30)), (Duration::from_secs(30), false));
         assert_eq!(p.limit(Some(3600)), (Duration::from_secs(60), true));
+    }
+
+    #[tokio::test]
+    async fn progress_observer_bridges_a_library_wait() {
+        use databricks_client::wait::{Progress as P, WaitError, poll_until_observed};
+        let sink = Arc::new(Sink::default());
+        let ctx =
+            ToolContext::new().with_progress(Arc::clone(&sink) as Arc<dyn crate::ProgressSink>);
+        let mut observer = ProgressObserver::new(&ctx, |n: &u32| format!("state {n}"));
+        let mut n = 0u32;
+        let done = poll_until_observed(
+            &fast().poll_options(Duration::from_secs(10)),
+            "n to reach 3",
+            || {
+                n += 1;
+                let seen = n;
+                async move {
+                    Ok::<_, ()>(if seen == 3 {
+                        P::Ready(seen)
+                    } else {
+                        P::Pending(seen)
+                    })
+                }
+            },
+            &mut observer,
+        )
+        .await
+        .unwrap();
+        assert_eq!(done, 3);
+        assert_eq!(observer.last(), Some(&3));
+        let messages: Vec<_> = sink
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|p| (p.progress, p.message.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (1.0, "state 1".to_owned()),
+                (2.0, "state 2".to_owned()),
+                (3.0, "state 3".to_owned())
+            ]
+        );
+
+        // The call's cancellation ends a library wait, keeping the last state.
+        let token = tokio_util::sync::CancellationToken::new();
+        token.cancel();
+        let ctx = ToolContext::new().with_cancellation(token);
+        let mut observer = ProgressObserver::new(&ctx, |n: &u32| n.to_string());
+        let err = poll_until_observed(
+            &fast().poll_options(Duration::from_secs(10)),
+            "forever",
+            || async { Ok::<_, ()>(P::Pending(7u32)) },
+            &mut observer,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, WaitError::Cancelled { last: Some(7), .. }),
+            "{err:?}"
+        );
+        assert_eq!(observer.into_last(), Some(7));
     }
 }

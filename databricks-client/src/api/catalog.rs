@@ -13,7 +13,7 @@ use crate::models::{
     CatalogInfo, CreateCatalog, CreateSchema, CreateVolume, ExecuteStatementRequest, FunctionInfo,
     MetricView, SchemaInfo, SqlValue, TableInfo, TableSummary, VolumeInfo,
 };
-use crate::pagination::{Page, token_pages};
+use crate::pagination::{Page, token_list};
 use crate::{Error, Result, WorkspaceClient};
 
 const BASE: &str = "/api/2.1/unity-catalog";
@@ -139,19 +139,8 @@ impl CatalogApi {
     where
         T: DeserializeOwned + Send + 'static,
     {
-        let client = self.client.clone();
-        token_pages(move |token: Option<String>| {
-            let mut req = client.get(path.clone());
-            for (k, v) in &params {
-                req = req.query_pair(*k, v);
-            }
-            if let Some(t) = token {
-                req = req.query_pair("page_token", t);
-            }
-            async move {
-                let page: UcPage<T> = req.send_json().await?;
-                Ok(Page::new(page.items, page.next_page_token))
-            }
+        token_list(self.client.clone(), path, params, |page: UcPage<T>| {
+            Page::new(page.items, page.next_page_token)
         })
     }
 

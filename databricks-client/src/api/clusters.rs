@@ -10,8 +10,8 @@ use serde_json::json;
 use crate::models::clusters::{
     ClusterDetails, ClusterState, ListClustersRequest, NodeType, SparkVersion,
 };
-use crate::pagination::{Page, token_pages};
-use crate::wait::{PollOptions, Progress, WaitError, poll_until};
+use crate::pagination::{Page, token_list};
+use crate::wait::{NoObserver, Observer, PollOptions, Progress, poll_until_observed, wait_error};
 use crate::{Error, Result, WorkspaceClient};
 
 const CLUSTERS: &str = "/api/2.1/clusters";
@@ -80,38 +80,12 @@ impl ClustersApi {
         &self,
         request: ListClustersRequest,
     ) -> impl Stream<Item = Result<ClusterDetails>> + Send + 'static {
-        let client = self.client.clone();
-        let mut query: Vec<(&'static str, String)> = Vec::new();
-        for state in &request.cluster_states {
-            query.push(("filter_by.cluster_states", state.to_string()));
-        }
-        for source in &request.cluster_sources {
-            query.push(("filter_by.cluster_sources", source.clone()));
-        }
-        if let Some(pinned) = request.is_pinned {
-            query.push(("filter_by.is_pinned", pinned.to_string()));
-        }
-        if let Some(policy) = request.policy_id {
-            query.push(("filter_by.policy_id", policy));
-        }
-        if let Some(size) = request.page_size {
-            query.push(("page_size", size.to_string()));
-        }
-        token_pages(move |page_token: Option<String>| {
-            let client = client.clone();
-            let mut query = query.clone();
-            async move {
-                if let Some(token) = page_token {
-                    query.push(("page_token", token));
-                }
-                let page: ClustersPage = client
-                    .get(format!("{CLUSTERS}/list"))
-                    .query(&query)
-                    .send_json()
-                    .await?;
-                Ok(Page::new(page.clusters, page.next_page_token))
-            }
-        })
+        token_list(
+            self.client.clone(),
+            format!("{CLUSTERS}/list"),
+            request,
+            |page: ClustersPage| Page::new(page.clusters, page.next_page_token),
+        )
     }
 
     /// Gets a cluster (`GET /api/2.1/clusters/get`). An unknown id is a not-found error.
@@ -181,82 +155,117 @@ impl ClustersApi {
 
     /// Makes sure a cluster is `RUNNING` and returns it.
     ///
-    /// `RUNNING` → done; `TERMINATED` → start, then wait; `TERMINATING` → wait for
-    /// `TERMINATED`, then start; `PENDING`/`RESTARTING`/`RESIZING` → wait; `ERROR`/`UNKNOWN` →
-    /// fail. An `INVALID_STATE` answer to `start` (someone else is starting it) re-reads the
-    /// state. A `TERMINATED` read within `start_grace` after our `start` is treated as the
-    /// start not being visible yet; after that it fails with the termination reason.
+    /// [`ensure_running_observed`](Self::ensure_running_observed) without an observer.
     pub async fn ensure_running_with(
         &self,
         cluster_id: &str,
         opts: &PollOptions,
         start_grace: Duration,
     ) -> Result<ClusterDetails> {
+        self.ensure_running_observed(cluster_id, opts, start_grace, NoObserver)
+            .await
+    }
+
+    /// Makes sure a cluster is `RUNNING` and returns it, showing every poll to `observer`:
+    /// the one "start a cluster and wait" of the workspace.
+    ///
+    /// `RUNNING` → done; `TERMINATED` → start, then wait; `TERMINATING` → wait for
+    /// `TERMINATED`, then start; `PENDING`/`RESTARTING`/`RESIZING` → wait; `ERROR`/`UNKNOWN` →
+    /// fail. An `INVALID_STATE` answer to `start` (someone else is starting it) re-reads the
+    /// state. A `TERMINATED` read within `start_grace` after our `start` is treated as the
+    /// start not being visible yet; after that it fails with the termination reason (the
+    /// states are read with the [`ClusterState`] predicates).
+    ///
+    /// The observer sees each [`ClusterDetails`] read (e.g. to report progress) and may cancel
+    /// the wait ([`Error::WaitCancelled`]); a timeout is [`Error::WaitTimeout`] and a failure
+    /// [`Error::OperationFailed`], each naming the last state.
+    ///
+    /// ```no_run
+    /// # async fn example(client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
+    /// use databricks_client::api::DEFAULT_START_GRACE;
+    /// use databricks_client::models::clusters::ClusterDetails;
+    /// use databricks_client::wait::{Observation, Observer, PollOptions};
+    ///
+    /// struct Print;
+    /// impl Observer<ClusterDetails> for Print {
+    ///     async fn observe(&mut self, seen: Observation<'_, ClusterDetails>) {
+    ///         println!("{:?} after {:?}", seen.state.state, seen.elapsed);
+    ///     }
+    /// }
+    ///
+    /// let cluster = client
+    ///     .clusters()
+    ///     .ensure_running_observed("0101-123456-abcdef", &PollOptions::default(), DEFAULT_START_GRACE, Print)
+    ///     .await?;
+    /// # let _ = cluster;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn ensure_running_observed<O>(
+        &self,
+        cluster_id: &str,
+        opts: &PollOptions,
+        start_grace: Duration,
+        observer: O,
+    ) -> Result<ClusterDetails>
+    where
+        O: Observer<ClusterDetails>,
+    {
         let started: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
         let what = format!("cluster {cluster_id} to be RUNNING");
-        let details = poll_until(opts, &what, || {
-            let started = Arc::clone(&started);
-            async move {
-                let details = self.get(cluster_id).await?;
-                let started_at = *started.lock().unwrap_or_else(|e| e.into_inner());
-                let state = details.state.clone().unwrap_or(ClusterState::Unknown);
-                match state {
-                    ClusterState::Running => Ok(Progress::Ready(details)),
-                    ClusterState::Pending | ClusterState::Restarting | ClusterState::Resizing => {
-                        Ok(Progress::Pending(details))
+        poll_until_observed(
+            opts,
+            &what,
+            || {
+                let started = Arc::clone(&started);
+                async move {
+                    let details = self.get(cluster_id).await?;
+                    let started_at = *started.lock().unwrap_or_else(|e| e.into_inner());
+                    let state = details.state.clone().unwrap_or(ClusterState::Unknown);
+                    if state.is_running() {
+                        return Ok(Progress::Ready(details));
                     }
-                    ClusterState::Terminating if started_at.is_none() => {
-                        Ok(Progress::Pending(details))
+                    if state.is_starting() || (state.is_stopping() && started_at.is_none()) {
+                        return Ok(Progress::Pending(details));
                     }
-                    ClusterState::Terminated => match started_at {
-                        None => {
-                            match self.start(cluster_id).await {
-                                Ok(()) => {}
-                                Err(e) if is_invalid_state(&e) => {
-                                    tracing::debug!(
-                                        cluster_id,
-                                        "start raced with another caller; re-reading"
-                                    );
+                    if state.is_stopped() {
+                        match started_at {
+                            None => {
+                                match self.start(cluster_id).await {
+                                    Ok(()) => {}
+                                    Err(e) if is_invalid_state(&e) => {
+                                        tracing::debug!(
+                                            cluster_id,
+                                            "start raced with another caller; re-reading"
+                                        );
+                                    }
+                                    Err(e) => return Err(e),
                                 }
-                                Err(e) => return Err(e),
+                                *started.lock().unwrap_or_else(|e| e.into_inner()) =
+                                    Some(Instant::now());
+                                return Ok(Progress::Pending(details));
                             }
-                            *started.lock().unwrap_or_else(|e| e.into_inner()) =
-                                Some(Instant::now());
-                            Ok(Progress::Pending(details))
+                            Some(at) if at.elapsed() < start_grace => {
+                                return Ok(Progress::Pending(details));
+                            }
+                            Some(_) => {}
                         }
-                        Some(at) if at.elapsed() < start_grace => Ok(Progress::Pending(details)),
-                        Some(_) => {
-                            let message = failure_message(&details);
-                            Ok(Progress::Failed {
-                                state: details,
-                                message,
-                            })
-                        }
-                    },
-                    _ => {
-                        let message = failure_message(&details);
-                        Ok(Progress::Failed {
-                            state: details,
-                            message,
-                        })
                     }
+                    let message = failure_message(&details);
+                    Ok(Progress::Failed {
+                        state: details,
+                        message,
+                    })
                 }
-            }
-        })
-        .await
-        .map_err(|e| match e {
-            WaitError::TimedOut {
-                what,
-                elapsed,
-                last,
-            } => Error::WaitTimeout {
-                what,
-                elapsed,
-                last_state: last.and_then(|d| d.state).map(|s| s.as_str().to_owned()),
             },
-            other => other.into(),
-        })?;
-        Ok(details)
+            observer,
+        )
+        .await
+        .map_err(|e| {
+            wait_error(e, |d: &ClusterDetails| {
+                d.state.as_ref().map(|s| s.as_str().to_owned())
+            })
+        })
     }
 }
 

@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::statements::{ResultStream, require, segment, wait_error};
+use super::statements::{ResultStream, require, segment};
 use crate::models::{
     GenieConversation, GenieMessage, GenieMessageStatus, GenieQueryResult, GenieSpace,
     GenieStartConversationResponse,
 };
 use crate::pagination::Page;
-use crate::wait::{PollOptions, Progress, poll_until};
+use crate::wait::{PollOptions, Progress, poll_until, wait_error};
 use crate::{Error, GenieError, Result, WorkspaceClient};
 
 const BASE: &str = "/api/2.0/genie/spaces";

@@ -8,8 +8,8 @@ use crate::models::jobs::{
     Job, JobSettings, ListJobsRequest, ListRunsRequest, Run, RunNowRequest, RunNowResponse,
     RunOutput, RunResult, SubmitRunRequest,
 };
-use crate::pagination::{Page, merge_array_pages, token_pages};
-use crate::wait::{PollOptions, Progress, WaitError, poll_until};
+use crate::pagination::{Page, merge_array_pages, token_list};
+use crate::wait::{PollOptions, Progress, poll_until, wait_error};
 use crate::{Error, Result, WorkspaceClient};
 
 const JOBS: &str = "/api/2.2/jobs";
@@ -91,10 +91,6 @@ struct SubmitResponse {
     run_id: i64,
 }
 
-fn bool_str(b: bool) -> String {
-    if b { "true" } else { "false" }.to_owned()
-}
-
 impl JobsApi {
     /// Lists jobs (`GET /api/2.2/jobs/list`), following `next_page_token`.
     ///
@@ -104,32 +100,12 @@ impl JobsApi {
         &self,
         request: ListJobsRequest,
     ) -> impl Stream<Item = Result<Job>> + Send + 'static {
-        let client = self.client.clone();
-        let mut query: Vec<(&'static str, String)> = Vec::new();
-        if let Some(name) = request.name {
-            query.push(("name", name));
-        }
-        if request.expand_tasks {
-            query.push(("expand_tasks", bool_str(true)));
-        }
-        if let Some(limit) = request.limit {
-            query.push(("limit", limit.to_string()));
-        }
-        token_pages(move |page_token: Option<String>| {
-            let client = client.clone();
-            let mut query = query.clone();
-            async move {
-                if let Some(token) = page_token {
-                    query.push(("page_token", token));
-                }
-                let page: JobsPage = client
-                    .get(format!("{JOBS}/list"))
-                    .query(&query)
-                    .send_json()
-                    .await?;
-                Ok(Page::new(page.jobs, page.next_page_token))
-            }
-        })
+        token_list(
+            self.client.clone(),
+            format!("{JOBS}/list"),
+            request,
+            |page: JobsPage| Page::new(page.jobs, page.next_page_token),
+        )
     }
 
     /// Gets a job (`GET /api/2.2/jobs/get`), fetching every page of its tasks, job clusters,
@@ -246,47 +222,12 @@ impl JobsApi {
         &self,
         request: ListRunsRequest,
     ) -> impl Stream<Item = Result<Run>> + Send + 'static {
-        let client = self.client.clone();
-        let mut query: Vec<(&'static str, String)> = Vec::new();
-        if let Some(job_id) = request.job_id {
-            query.push(("job_id", job_id.to_string()));
-        }
-        if request.active_only {
-            query.push(("active_only", bool_str(true)));
-        }
-        if request.completed_only {
-            query.push(("completed_only", bool_str(true)));
-        }
-        if let Some(run_type) = request.run_type {
-            query.push(("run_type", run_type.to_string()));
-        }
-        if request.expand_tasks {
-            query.push(("expand_tasks", bool_str(true)));
-        }
-        if let Some(t) = request.start_time_from {
-            query.push(("start_time_from", t.to_string()));
-        }
-        if let Some(t) = request.start_time_to {
-            query.push(("start_time_to", t.to_string()));
-        }
-        if let Some(limit) = request.limit {
-            query.push(("limit", limit.to_string()));
-        }
-        token_pages(move |page_token: Option<String>| {
-            let client = client.clone();
-            let mut query = query.clone();
-            async move {
-                if let Some(token) = page_token {
-                    query.push(("page_token", token));
-                }
-                let page: RunsPage = client
-                    .get(format!("{JOBS}/runs/list"))
-                    .query(&query)
-                    .send_json()
-                    .await?;
-                Ok(Page::new(page.runs, page.next_page_token))
-            }
-        })
+        token_list(
+            self.client.clone(),
+            format!("{JOBS}/runs/list"),
+            request,
+            |page: RunsPage| Page::new(page.runs, page.next_page_token),
+        )
     }
 
     /// Gets a run (`GET /api/2.2/jobs/runs/get`), merging every page of its tasks (or
@@ -385,18 +326,7 @@ impl JobsApi {
             }
         })
         .await
-        .map_err(|e| match e {
-            WaitError::TimedOut {
-                what,
-                elapsed,
-                last,
-            } => Error::WaitTimeout {
-                what,
-                elapsed,
-                last_state: last.as_ref().map(run_state_summary),
-            },
-            other => other.into(),
-        })?;
+        .map_err(|e| wait_error(e, |run| Some(run_state_summary(run))))?;
         Ok(RunResult::from(run))
     }
 }

@@ -52,22 +52,9 @@ pub(crate) fn require(what: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Converts a waiter error, rendering the last state with `state_of` (not the whole `Debug`).
-pub(crate) fn wait_error<S>(e: WaitError<S>, state_of: impl Fn(&S) -> Option<String>) -> Error {
-    match e {
-        WaitError::TimedOut {
-            what,
-            elapsed,
-            last,
-        } => Error::WaitTimeout {
-            what,
-            elapsed,
-            last_state: last.as_ref().and_then(state_of),
-        },
-        WaitError::Failed { what, message, .. } => Error::OperationFailed { what, message },
-        WaitError::Request(e) => e,
-    }
-}
+// `wait_error` moved to `crate::wait`; re-exported here for the handlers that still import it
+// from this module.
+pub(crate) use crate::wait::wait_error;
 
 impl WorkspaceClient {
     /// The SQL Statement Execution API.
@@ -325,7 +312,9 @@ impl StatementsApi {
                 })
             }
             Err(WaitError::Failed { state, .. }) => Ok(state),
-            Err(WaitError::Request(e)) => Err(e),
+            Err(other) => Err(wait_error(other, |r: &StatementResponse| {
+                r.state().map(ToString::to_string)
+            })),
         }
     }
 

@@ -3,13 +3,13 @@
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 
-use super::statements::{require, segment, wait_error};
+use super::statements::{require, segment};
 use crate::models::{
     CreateVectorIndex, CreateVectorSearchEndpoint, VectorDataResponse, VectorIndex, VectorQuery,
     VectorQueryResponse, VectorSearchEndpoint, VectorSearchEndpointState,
 };
-use crate::pagination::{Page, token_pages};
-use crate::wait::{PollOptions, Progress, poll_until};
+use crate::pagination::{Page, token_list};
+use crate::wait::{PollOptions, Progress, poll_until, wait_error};
 use crate::{Error, Result, WorkspaceClient};
 
 const ENDPOINTS: &str = "/api/2.0/vector-search/endpoints";
@@ -86,16 +86,8 @@ impl VectorSearchApi {
     pub fn list_endpoints(
         &self,
     ) -> impl Stream<Item = Result<VectorSearchEndpoint>> + Send + 'static {
-        let client = self.client.clone();
-        token_pages(move |token: Option<String>| {
-            let mut req = client.get(ENDPOINTS);
-            if let Some(t) = token {
-                req = req.query_pair("page_token", t);
-            }
-            async move {
-                let page: EndpointsPage = req.send_json().await?;
-                Ok(Page::new(page.endpoints, page.next_page_token))
-            }
+        token_list(self.client.clone(), ENDPOINTS, (), |page: EndpointsPage| {
+            Page::new(page.endpoints, page.next_page_token)
         })
     }
 
@@ -192,20 +184,12 @@ impl VectorSearchApi {
         &self,
         endpoint_name: &str,
     ) -> impl Stream<Item = Result<VectorIndex>> + Send + 'static {
-        let client = self.client.clone();
-        let endpoint_name = endpoint_name.to_owned();
-        token_pages(move |token: Option<String>| {
-            let mut req = client
-                .get(INDEXES)
-                .query_pair("endpoint_name", &endpoint_name);
-            if let Some(t) = token {
-                req = req.query_pair("page_token", t);
-            }
-            async move {
-                let page: IndexesPage = req.send_json().await?;
-                Ok(Page::new(page.vector_indexes, page.next_page_token))
-            }
-        })
+        token_list(
+            self.client.clone(),
+            INDEXES,
+            [("endpoint_name", endpoint_name.to_owned())],
+            |page: IndexesPage| Page::new(page.vector_indexes, page.next_page_token),
+        )
     }
 
     /// Gets an index (with `status`).

@@ -3,10 +3,10 @@
 use futures::Stream;
 use serde::Deserialize;
 
-use super::statements::{require, segment, wait_error};
+use super::statements::{require, segment};
 use crate::models::{CreateWarehouse, WarehouseInfo, WarehouseState};
-use crate::pagination::{Page, token_pages};
-use crate::wait::{PollOptions, Progress, poll_until};
+use crate::pagination::{Page, token_list};
+use crate::wait::{PollOptions, Progress, poll_until, wait_error};
 use crate::{Result, WorkspaceClient};
 
 const BASE: &str = "/api/2.0/sql/warehouses";
@@ -61,17 +61,8 @@ impl WarehousesApi {
     /// # Ok(()) }
     /// ```
     pub fn list(&self) -> impl Stream<Item = Result<WarehouseInfo>> + Send + 'static {
-        let client = self.client.clone();
-        token_pages(move |token: Option<String>| {
-            let client = client.clone();
-            async move {
-                let mut req = client.get(BASE);
-                if let Some(t) = token {
-                    req = req.query_pair("page_token", t);
-                }
-                let page: ListResponse = req.send_json().await?;
-                Ok(Page::new(page.warehouses, page.next_page_token))
-            }
+        token_list(self.client.clone(), BASE, (), |page: ListResponse| {
+            Page::new(page.warehouses, page.next_page_token)
         })
     }
 

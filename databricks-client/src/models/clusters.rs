@@ -30,6 +30,54 @@ open_enum! {
     }
 }
 
+/// Pure predicates on a cluster state (kube-runtime `conditions` style): the one place that
+/// says what a state means for a waiter such as [`ClustersApi::ensure_running`].
+///
+/// ```
+/// use databricks_client::models::clusters::ClusterState;
+///
+/// assert!(ClusterState::Running.is_running());
+/// assert!(ClusterState::Pending.is_starting());
+/// assert!(ClusterState::Terminating.is_stopping());
+/// assert!(ClusterState::Terminated.is_stopped() && ClusterState::Terminated.is_terminal());
+/// assert!(ClusterState::Error.is_failed() && ClusterState::Error.is_terminal());
+/// assert!(!ClusterState::Running.is_terminal());
+/// ```
+///
+/// [`ClustersApi::ensure_running`]: crate::api::ClustersApi::ensure_running
+impl ClusterState {
+    /// `RUNNING`: ready for commands.
+    pub fn is_running(&self) -> bool {
+        matches!(self, Self::Running)
+    }
+
+    /// On its way to `RUNNING` without a new request: `PENDING`, `RESTARTING` or `RESIZING`
+    /// (a resizing cluster runs, but may not accept work until the resize settles).
+    pub fn is_starting(&self) -> bool {
+        matches!(self, Self::Pending | Self::Restarting | Self::Resizing)
+    }
+
+    /// `TERMINATING`: on its way to `TERMINATED`.
+    pub fn is_stopping(&self) -> bool {
+        matches!(self, Self::Terminating)
+    }
+
+    /// `TERMINATED`: stopped, can be started again.
+    pub fn is_stopped(&self) -> bool {
+        matches!(self, Self::Terminated)
+    }
+
+    /// `ERROR`, `UNKNOWN` or a state this crate does not know: nothing to wait for.
+    pub fn is_failed(&self) -> bool {
+        matches!(self, Self::Error | Self::Unknown | Self::Other(_))
+    }
+
+    /// Settled: the state does not change without a new request (stopped or failed).
+    pub fn is_terminal(&self) -> bool {
+        self.is_stopped() || self.is_failed()
+    }
+}
+
 open_enum! {
     /// Data security (access) mode of a cluster.
     pub enum DataSecurityMode {
@@ -317,19 +365,36 @@ pub struct ClusterDetails {
     pub extra: Extra,
 }
 
-/// Filters of `clusters/list`.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Filters of `clusters/list`; serialises to its query string (filters as `filter_by.*`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ListClustersRequest {
     /// Only clusters in these states.
+    #[serde(
+        rename = "filter_by.cluster_states",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cluster_states: Vec<ClusterState>,
     /// Only clusters from these sources (`API`, `JOB`, `UI`, …).
+    #[serde(
+        rename = "filter_by.cluster_sources",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cluster_sources: Vec<String>,
     /// Only pinned (or unpinned) clusters.
+    #[serde(
+        rename = "filter_by.is_pinned",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_pinned: Option<bool>,
     /// Only clusters using this policy.
+    #[serde(
+        rename = "filter_by.policy_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub policy_id: Option<String>,
     /// Page size (the server may cap it).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u32>,
 }
 

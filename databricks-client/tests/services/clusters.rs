@@ -5,7 +5,8 @@ use serde_json::json;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use databricks_client::models::clusters::{ClusterState, ListClustersRequest};
+use databricks_client::models::clusters::{ClusterDetails, ClusterState, ListClustersRequest};
+use databricks_client::wait::{Observation, Observer, Outcome};
 
 use crate::{Sequence, bodies, client, fast_poll, ok_json};
 
@@ -301,4 +302,122 @@ async fn ensure_running_times_out_with_last_state() {
         .unwrap_err();
     let message = err.to_string();
     assert!(message.contains("last state: PENDING"), "{message}");
+}
+
+/// Collects the cluster states an observer was shown.
+#[derive(Default)]
+struct States(Vec<(String, Outcome)>);
+
+impl Observer<ClusterDetails> for States {
+    async fn observe(&mut self, o: Observation<'_, ClusterDetails>) {
+        let state = o.state.state.as_ref().map_or("-", ClusterState::as_str);
+        self.0.push((state.to_owned(), o.outcome));
+    }
+}
+
+#[tokio::test]
+async fn ensure_running_observed_shows_every_read_to_the_observer() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/clusters/get"))
+        .and(query_param("cluster_id", "0101-123456-abcdef"))
+        .respond_with(Sequence::new(vec![
+            ok_json(cluster("TERMINATED")),
+            ok_json(cluster("PENDING")),
+            ok_json(cluster("RUNNING")),
+        ]))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.1/clusters/start"))
+        .respond_with(ok_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut seen = States::default();
+    let c = client(&server)
+        .clusters()
+        .ensure_running_observed(
+            "0101-123456-abcdef",
+            &fast_poll(),
+            Duration::from_secs(5),
+            &mut seen,
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.state, Some(ClusterState::Running));
+    let seen: Vec<_> = seen.0.iter().map(|(s, o)| (s.as_str(), *o)).collect();
+    assert_eq!(
+        seen,
+        [
+            ("TERMINATED", Outcome::Pending),
+            ("PENDING", Outcome::Pending),
+            ("RUNNING", Outcome::Ready),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn ensure_running_observed_times_out_with_the_last_state() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/clusters/get"))
+        .respond_with(ok_json(cluster("PENDING")))
+        .mount(&server)
+        .await;
+    let mut seen = States::default();
+    let err = client(&server)
+        .clusters()
+        .ensure_running_observed(
+            "0101-123456-abcdef",
+            &fast_poll().with_timeout(Duration::ZERO),
+            Duration::from_secs(5),
+            &mut seen,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.to_string().contains("last state: PENDING"), "{err}");
+    assert_eq!(seen.0, [("PENDING".to_owned(), Outcome::Pending)]);
+}
+
+#[test]
+fn cluster_state_predicates() {
+    use ClusterState as S;
+    let all = [
+        S::Pending,
+        S::Running,
+        S::Restarting,
+        S::Resizing,
+        S::Terminating,
+        S::Terminated,
+        S::Error,
+        S::Unknown,
+        "HIBERNATING".parse::<S>().unwrap(),
+    ];
+    let pick =
+        |f: fn(&S) -> bool| -> Vec<&str> { all.iter().filter(|s| f(s)).map(S::as_str).collect() };
+    assert_eq!(pick(S::is_running), ["RUNNING"]);
+    assert_eq!(pick(S::is_starting), ["PENDING", "RESTARTING", "RESIZING"]);
+    assert_eq!(pick(S::is_stopping), ["TERMINATING"]);
+    assert_eq!(pick(S::is_stopped), ["TERMINATED"]);
+    assert_eq!(pick(S::is_failed), ["ERROR", "UNKNOWN", "HIBERNATING"]);
+    assert_eq!(
+        pick(S::is_terminal),
+        ["TERMINATED", "ERROR", "UNKNOWN", "HIBERNATING"]
+    );
+    // Every state is exactly one of running, starting, stopping, stopped or failed.
+    for s in &all {
+        let n = [
+            s.is_running(),
+            s.is_starting(),
+            s.is_stopping(),
+            s.is_stopped(),
+            s.is_failed(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        assert_eq!(n, 1, "{s:?}");
+    }
 }

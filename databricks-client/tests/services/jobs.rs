@@ -509,3 +509,35 @@ async fn get_unknown_run_is_not_found() {
     let err = client(&server).jobs().get_run(123).await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
 }
+
+#[tokio::test]
+async fn list_requests_serialise_to_the_query_leaving_unset_filters_out() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.2/jobs/runs/list"))
+        .respond_with(ok_json(json!({"runs": [], "has_more": false})))
+        .mount(&server)
+        .await;
+    let request = ListRunsRequest::for_job(7).with_active_only(true);
+    let _: Vec<_> = client(&server)
+        .jobs()
+        .list_runs(request)
+        .try_collect()
+        .await
+        .unwrap();
+    let received = server.received_requests().await.unwrap_or_default();
+    let mut pairs: Vec<(String, String)> = received[0]
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort();
+    // `completed_only` and `expand_tasks` are false and the options are unset: not sent.
+    assert_eq!(
+        pairs,
+        [
+            ("active_only".to_owned(), "true".to_owned()),
+            ("job_id".to_owned(), "7".to_owned())
+        ]
+    );
+}

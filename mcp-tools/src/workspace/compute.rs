@@ -2,8 +2,8 @@
 //! (`create_execution_context`, `execute_command`, `destroy_execution_context`).
 
 use std::sync::Arc;
-use std::time::Instant;
 
+use databricks_client::Error;
 use databricks_client::api::DEFAULT_START_GRACE;
 use databricks_client::models::clusters::{ClusterDetails, ClusterState, ListClustersRequest};
 use databricks_client::models::commands::{CommandLanguage, CommandOutput, CommandStatus};
@@ -13,8 +13,8 @@ use serde_json::Value;
 
 use super::{Paged, Shared, Window, call, failed_output, list_text, or_dash, output, page_stream};
 use crate::{
-    Column, DynTool, FnTool, MoreRows, SqlPolicy, Step, TableResult, ToolAnnotations, ToolOutput,
-    ToolSpec, Waited, cap_text, check_sql, wait_with_progress,
+    Column, DynTool, FnTool, MoreRows, ProgressObserver, SqlPolicy, Step, TableResult,
+    ToolAnnotations, ToolOutput, ToolSpec, Waited, cap_text, check_sql, wait_with_progress,
 };
 
 /// A cluster.
@@ -224,13 +224,6 @@ struct StartClusterResult {
     next: String,
 }
 
-fn is_starting(state: Option<&ClusterState>) -> bool {
-    matches!(
-        state,
-        Some(ClusterState::Pending | ClusterState::Restarting | ClusterState::Resizing)
-    )
-}
-
 /// `start_cluster` changes state (and costs money) but destroys nothing; starting a running
 /// cluster is a no-op: not read-only, not destructive, idempotent.
 pub(super) fn start_cluster(s: &Arc<Shared>) -> DynTool {
@@ -253,44 +246,33 @@ pub(super) fn start_cluster(s: &Arc<Shared>) -> DynTool {
                 .with_idempotent(true),
         ),
         move |s, args: StartClusterArgs, ctx| async move {
-            let clusters = s.client.clusters();
             let id = args.cluster_id;
-            let before = call!("start_cluster", clusters.get(&id).await);
-            let state = before.state.clone();
-            let start_requested =
-                !matches!(state, Some(ClusterState::Running)) && !is_starting(state.as_ref());
-            if start_requested {
-                call!("start_cluster", clusters.start(&id).await);
-            }
-            let started_at = Instant::now();
             let (wait, _) = s.options.wait.limit(args.wait_seconds);
-            let waited = if matches!(state, Some(ClusterState::Running)) {
-                Waited::Done(before)
-            } else if wait.is_zero() {
-                Waited::StillRunning(before)
-            } else {
-                call!(
-                    "start_cluster",
-                    wait_with_progress(&ctx, &s.options.wait, wait, || {
-                        let clusters = clusters.clone();
-                        let id = id.clone();
-                        async move {
-                            let d = clusters.get(&id).await?;
-                            let st = d.state.clone().unwrap_or(ClusterState::Unknown);
-                            let msg = st.to_string();
-                            let done = match st {
-                                ClusterState::Running | ClusterState::Error => true,
-                                // Right after `start` the old TERMINATED state may still show.
-                                ClusterState::Terminated => {
-                                    started_at.elapsed() >= DEFAULT_START_GRACE
-                                }
-                                _ => false,
-                            };
-                            Ok::<_, databricks_client::Error>(Step::new(d, done, msg))
-                        }
-                    })
-                    .await
+            // The library's start-and-wait; this tool only renders what it observed.
+            let mut start_requested = false;
+            let mut observer = ProgressObserver::new(&ctx, |d: &ClusterDetails| {
+                let state = d.state.clone().unwrap_or(ClusterState::Unknown);
+                // `ensure_running` sends `start` when it reads TERMINATED.
+                start_requested |= state.is_stopped();
+                state.to_string()
+            });
+            let outcome = s
+                .client
+                .clusters()
+                .ensure_running_observed(
+                    &id,
+                    &s.options.wait.poll_options(wait),
+                    DEFAULT_START_GRACE,
+                    &mut observer,
                 )
+                .await;
+            let last = observer.into_last();
+            let waited = match (outcome, last) {
+                (Ok(details), _) => Waited::Done(details),
+                (Err(Error::OperationFailed { .. }), Some(last)) => Waited::Done(last),
+                (Err(Error::WaitTimeout { .. }), Some(last)) => Waited::StillRunning(last),
+                (Err(Error::WaitCancelled { .. }), Some(last)) => Waited::Cancelled(last),
+                (Err(err), _) => return Ok(crate::client_error_output("start_cluster", &err)),
             };
             let done = waited.is_done();
             let details = waited.into_state();
