@@ -74,6 +74,8 @@ mod workspace_resources;
 
 #[cfg(feature = "rmcp")]
 pub mod rmcp_adapter;
+#[cfg(feature = "server")]
+pub mod server;
 
 pub use budget::{DEFAULT_MAX_OUTPUT_BYTES, MAX_QUOTED_BYTES, MIN_MAX_OUTPUT_BYTES};
 pub use bundle_tools::{BUNDLE_TOOLSET, BundleToolset, BundleToolsetOptions};
