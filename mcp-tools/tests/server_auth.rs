@@ -21,7 +21,7 @@ const KEY_AGENT: &str = "agent-key-abcdefghijklmnop-CANARY";
 /// Everything logged by this test binary (all levels, all targets).
 fn logs() -> Arc<Mutex<Vec<u8>>> {
     static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
+    Arc::clone(LOGS.get_or_init(|| {
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let writer = Arc::clone(&buffer);
         let subscriber = tracing_subscriber::fmt()
@@ -31,8 +31,7 @@ fn logs() -> Arc<Mutex<Vec<u8>>> {
             .finish();
         tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
         buffer
-    })
-    .clone()
+    }))
 }
 
 struct LogWriter(Arc<Mutex<Vec<u8>>>);
@@ -205,7 +204,7 @@ async fn oauth_tokens_are_checked_against_the_issuer() {
     let resource = format!("http://127.0.0.1:{port}/mcp");
     let config =
         mcp_tools::server::HttpConfig::new(format!("127.0.0.1:{port}").parse().expect("addr"))
-            .with_auth(Auth::OAuth(oauth(&issuer, &resource)));
+            .with_auth(Auth::OAuth(Box::new(oauth(&issuer, &resource))));
     let server = start(config).await;
     let url = server.url("/mcp");
     let metadata_url = format!("http://127.0.0.1:{port}/.well-known/oauth-protected-resource/mcp");
@@ -338,9 +337,9 @@ async fn an_unknown_kid_refetches_the_jwks_after_rotation() {
     mount_jwks(&issuer, &[&old], Some(1)).await;
     mount_jwks(&issuer, &[&old, &new], None).await;
     let resource = "http://127.0.0.1/mcp";
-    let config = loopback().with_auth(Auth::OAuth(
+    let config = loopback().with_auth(Auth::OAuth(Box::new(
         oauth(&issuer, resource).with_min_jwks_refetch_interval(Duration::ZERO),
-    ));
+    )));
     let server = start(config).await;
     let url = server.url("/mcp");
     let token = old.sign(&claims(resource, now() + 600, "mcp:tools"), Some("old"));
@@ -375,7 +374,8 @@ async fn credentials_never_leak() {
     let expired = key.sign(&claims(resource, now() - 3600, "mcp:tools"), Some("k1"));
 
     let keyed = start(loopback().with_auth(api_keys())).await;
-    let oauthed = start(loopback().with_auth(Auth::OAuth(oauth(&issuer, resource)))).await;
+    let oauthed =
+        start(loopback().with_auth(Auth::OAuth(Box::new(oauth(&issuer, resource))))).await;
     let mut seen = String::new();
     // The right credential on its server opens a session and calls a tool.
     for (server, credential) in [(&keyed, KEY_CI), (&oauthed, token.as_str())] {

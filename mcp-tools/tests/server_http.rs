@@ -172,7 +172,10 @@ async fn bodies_that_are_not_json_rpc_get_400_and_a_json_rpc_error() {
         let answer: Value = response.json().await.expect("json");
         assert_eq!(answer["jsonrpc"], "2.0", "{name}");
         assert_eq!(answer["error"]["code"], code, "{name}: {answer}");
-        assert!(answer.as_object().is_some_and(|o| o.contains_key("id")), "{name}");
+        assert!(
+            answer.as_object().is_some_and(|o| o.contains_key("id")),
+            "{name}"
+        );
     }
     let response = raw(vec![b' '; 5 * 1024 * 1024]).await.expect("send");
     assert_eq!(response.status(), 413);

@@ -199,7 +199,7 @@ pub enum Auth {
     /// Static API keys sent as `Authorization: Bearer <key>`.
     ApiKeys(ApiKeys),
     /// OAuth 2.1 resource server: JWT access tokens from one issuer.
-    OAuth(OAuthConfig),
+    OAuth(Box<OAuthConfig>),
 }
 
 /// The runtime form of [`Auth`].
@@ -207,7 +207,7 @@ pub enum Auth {
 pub(crate) enum Authenticator {
     None,
     ApiKeys(ApiKeys),
-    OAuth(OAuthValidator),
+    OAuth(Box<OAuthValidator>),
 }
 
 /// Why a request was refused.
@@ -234,7 +234,7 @@ impl Authenticator {
                 });
             }
             Auth::ApiKeys(keys) => Self::ApiKeys(keys),
-            Auth::OAuth(config) => Self::OAuth(OAuthValidator::new(config)?),
+            Auth::OAuth(config) => Self::OAuth(Box::new(OAuthValidator::new(*config)?)),
         })
     }
 

@@ -142,8 +142,7 @@ pub async fn post(url: &str, token: Option<&str>, session: Option<&str>, body: &
         body.lines()
             .filter_map(|l| l.strip_prefix("data:"))
             .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
-            .filter(|m| m.get("id").is_some())
-            .last()
+            .rfind(|m| m.get("id").is_some())
     });
     Answer {
         status,
