@@ -658,3 +658,69 @@ mod stdio_framing {
         Ok(())
     }
 }
+
+/// The transport and authentication flags map onto `mcp_tools::server`'s settings.
+#[cfg(test)]
+mod transport_flags {
+    use super::*;
+
+    #[tokio::test]
+    async fn public_binds_need_auth_and_key_files_are_read() -> Result<()> {
+        let server =
+            || -> Result<McpServer> { Ok(McpServer::new(Registry::builder().build()?, "t", "t")) };
+        let public = Args::try_parse_from([
+            "datasource-mcp-server",
+            "--demo",
+            "--transport=http",
+            "--host=0.0.0.0",
+            "--port=0",
+            "--allowed-host=mcp.example.com",
+        ])?;
+        let Err(e) =
+            mcp_tools::server::HttpServer::bind(server()?, public.transport.http_config()?).await
+        else {
+            bail!("a public bind without authentication was accepted");
+        };
+        assert!(e.to_string().contains("without authentication"), "{e}");
+
+        let dir = tempfile::tempdir()?;
+        let keys = dir.path().join("keys");
+        std::fs::write(&keys, "# keys\nci:0123456789abcdef0123\n")?;
+        let keyed = Args::try_parse_from([
+            "datasource-mcp-server",
+            "--demo",
+            "--transport=http",
+            "--host=0.0.0.0",
+            "--port=0",
+            "--allowed-host=mcp.example.com",
+            "--stateless",
+            &format!("--api-key-file={}", keys.display()),
+        ])?;
+        let config = keyed.transport.http_config()?;
+        assert!(format!("{config:?}").contains("ApiKeys"), "{config:?}");
+        assert!(!format!("{config:?}").contains("0123456789abcdef0123"));
+        mcp_tools::server::HttpServer::bind(server()?, config).await?;
+
+        let oauth = Args::try_parse_from([
+            "datasource-mcp-server",
+            "--demo",
+            "--transport=http",
+            "--oauth-issuer=https://login.example.com",
+            "--oauth-audience=https://mcp.example.com/mcp",
+            "--required-scope=mcp:tools",
+        ])?;
+        assert!(format!("{:?}", oauth.transport.http_config()?).contains("OAuth"));
+        // An audience that is not a URL is refused with the flag's name.
+        let bad = Args::try_parse_from([
+            "datasource-mcp-server",
+            "--demo",
+            "--oauth-issuer=https://login.example.com",
+            "--oauth-audience=mcp",
+        ])?;
+        let Err(e) = bad.transport.http_config() else {
+            bail!("a relative audience was accepted");
+        };
+        assert!(format!("{e:#}").contains("--oauth-audience"), "{e:#}");
+        Ok(())
+    }
+}
