@@ -38,6 +38,8 @@ use mcp_tools::{
 };
 use secrecy::ExposeSecret;
 
+#[path = "common/governance.rs"]
+mod governance;
 #[path = "common/serve.rs"]
 mod serve;
 
@@ -130,17 +132,14 @@ struct Args {
     #[arg(long, default_value_t = 600)]
     max_wait_seconds: u64,
     #[command(flatten)]
+    governance: governance::GovernanceArgs,
+    #[command(flatten)]
     transport: serve::TransportArgs,
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    governance::init_tracing();
     let args = Args::parse();
     // Non-UTF-8 variables are skipped (none of the Databricks ones may be).
     let env: Vec<(String, String)> = std::env::vars_os()
@@ -190,7 +189,9 @@ async fn build_server(args: &Args, env: &[(String, String)]) -> Result<McpServer
         .with_max_rows(args.max_rows)
         .with_max_text_bytes(args.max_text_bytes);
     let wait = WaitPolicy::new().with_max_wait(Duration::from_secs(args.max_wait_seconds));
-    let mut builder = Registry::builder()
+    let governance = governance::Governance::from_args(&args.governance)?;
+    let mut builder = governance
+        .apply(Registry::builder())
         .prefix(args.prefix.clone())
         .read_only(!args.allow_writes)
         .max_output_bytes(args.max_output_bytes);
@@ -227,11 +228,11 @@ async fn build_server(args: &Args, env: &[(String, String)]) -> Result<McpServer
                 if let Some(space) = &args.genie_space {
                     databricks = databricks.with_genie_space_id(space.clone());
                 }
-                let source: Arc<DynDataSource> = Arc::new(DatabricksSource::new(
+                let source: Arc<DynDataSource> = governance.cache(Arc::new(DatabricksSource::new(
                     client.clone(),
                     &databricks,
                     Some(args.max_rows as u64),
-                ));
+                )));
                 let options = DataSourceToolsetOptions::new()
                     .with_allow_writes(args.allow_writes)
                     .with_limits(limits)

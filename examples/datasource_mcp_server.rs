@@ -28,6 +28,8 @@ use mcp_tools::{
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 
+#[path = "common/governance.rs"]
+mod governance;
 #[path = "common/serve.rs"]
 mod serve;
 /// The fake Snowflake account of datasource-model's Snowflake tests (wiremock responders).
@@ -80,17 +82,14 @@ struct Args {
     #[arg(long, default_value_t = mcp_tools::DEFAULT_MAX_OUTPUT_BYTES)]
     max_output_bytes: usize,
     #[command(flatten)]
+    governance: governance::GovernanceArgs,
+    #[command(flatten)]
     transport: serve::TransportArgs,
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    governance::init_tracing();
     let args = Args::parse();
 
     let config = match (&args.config, args.demo) {
@@ -146,7 +145,10 @@ fn build_registry(args: &Args, source: Arc<DynDataSource>) -> Result<Registry> {
         .with_allow_writes(args.allow_writes)
         .with_limits(limits)
         .with_models(args.models.clone());
-    let mut builder = Registry::builder()
+    let governance = governance::Governance::from_args(&args.governance)?;
+    let source = governance.cache(source);
+    let mut builder = governance
+        .apply(Registry::builder())
         .toolset(Arc::new(DataSourceToolset::new(source, options)))
         .prefix(args.prefix.clone())
         .read_only(!args.allow_writes)

@@ -48,6 +48,7 @@ mod client;
 mod config;
 mod error;
 pub mod pagination;
+pub mod platform;
 pub mod sql_policy;
 pub mod wait;
 

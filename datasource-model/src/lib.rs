@@ -28,6 +28,8 @@
 //! * [`DataSourceConfig`] — provider + settings from YAML, JSON or the environment;
 //!   [`DataSourceConfig::build`] returns an `Arc<DynDataSource>`.
 //! * [`Error`] — one semantic error enum with [`Error::is_retryable`].
+//! * [`CachedSource`] — a metadata cache (models and descriptions, TTL and size bounds) around
+//!   any source; a warm `query_model` makes no metadata round trip.
 //!
 //! # Providers
 //!
@@ -52,6 +54,7 @@ use async_trait::async_trait;
 mod bigquery;
 #[path = "bigquery/config.rs"]
 mod bigquery_config;
+mod cache;
 #[cfg(any(feature = "snowflake", feature = "bigquery"))]
 mod calendar;
 mod compile;
@@ -64,6 +67,7 @@ mod error;
 pub mod kubernetes;
 #[cfg(feature = "local")]
 mod local;
+#[cfg(any(feature = "local", feature = "databricks", feature = "bigquery"))]
 mod metric_view;
 mod model;
 mod query;
@@ -76,6 +80,10 @@ mod snowflake_config;
 #[cfg(feature = "bigquery")]
 pub use bigquery::BigQuerySource;
 pub use bigquery_config::{BigQueryAuth, BigQueryConfig, BigQueryModelConfig};
+pub use cache::{
+    CacheClock, CacheLookup, CacheObserver, CachedSource, CachedSourceBuilder, DEFAULT_CACHE_TTL,
+    DEFAULT_MAX_CACHE_ENTRIES, ManualClock, SystemClock,
+};
 pub use compile::{
     BigQueryDialect, CompareOp, CompileOptions, CompiledQuery, DatabricksDialect, Dialect,
     LocalDialect, MemberRef, PlannedDimension, PlannedMetric, Predicate, QueryPlan,
@@ -185,6 +193,25 @@ pub trait DataSource: Debug + Display + Send + Sync + 'static {
         query: &SemanticQuery,
         options: &QueryOptions,
     ) -> Result<QueryResult>;
+
+    /// Run a structured semantic query against a description the caller already holds, such as
+    /// a [`CachedSource`]'s, so a provider that describes the model before compiling skips that
+    /// metadata round trip.
+    ///
+    /// `description` must be what [`DataSource::describe_model`] answered for `query.model`; the
+    /// contract of [`DataSource::query_model`] applies (an unknown member is
+    /// [`Error::InvalidQuery`] listing the valid names of *this* description). Providers that
+    /// re-read metadata in `query_model` override it; the default runs
+    /// [`DataSource::query_model`] and ignores `description`.
+    async fn query_model_with_description(
+        &self,
+        query: &SemanticQuery,
+        description: &ModelDescription,
+        options: &QueryOptions,
+    ) -> Result<QueryResult> {
+        let _ = description;
+        self.query_model(query, options).await
+    }
 
     /// Answer a natural-language question.
     async fn ask(&self, question: &str, options: &AskOptions) -> Result<Answer>;

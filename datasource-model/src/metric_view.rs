@@ -2,19 +2,23 @@
 //!
 //! Shared by the local provider (models written as metric-view YAML) and the Databricks
 //! provider (definitions read from Unity Catalog). The YAML model itself is
-//! `databricks_client::models::MetricView`, so one model file means the same thing everywhere.
+//! [`databricks_metric_view::MetricView`] (re-exported by databricks-client as
+//! `databricks_client::models::MetricView`), so one model file means the same thing everywhere
+//! and reading it needs no HTTP client.
 
-use databricks_client::models::{MetricView, MetricViewJoin};
+use databricks_metric_view::{MetricView, MetricViewJoin};
 
 use crate::{
-    DataType, Dimension, Error, Metric, ModelDescription, NativeDefinition, Relationship, Result,
-    TableDescription,
+    DataType, Dimension, Metric, ModelDescription, NativeDefinition, Relationship, TableDescription,
 };
+#[cfg(any(feature = "local", feature = "bigquery"))]
+use crate::{Error, Result};
 
 /// The native-definition format name for metric-view YAML.
 pub(crate) const FORMAT: &str = "databricks_metric_view_yaml";
 
-/// Parse metric-view YAML with the client's shared model; errors name the model and what to fix.
+/// Parse metric-view YAML with the shared model; errors name the model and what to fix.
+#[cfg(any(feature = "local", feature = "bigquery"))]
 pub(crate) fn parse(model: &str, yaml: &str) -> Result<MetricView> {
     MetricView::from_yaml(yaml).map_err(|e| {
         Error::invalid_config(format!(

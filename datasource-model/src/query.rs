@@ -29,34 +29,60 @@ use crate::DataType;
 /// let json = serde_json::to_value(&query).unwrap();
 /// assert_eq!(json["time_dimensions"][0]["granularity"], "month");
 /// ```
+///
+/// # JSON schema
+///
+/// The schema is written for the callers who send a query as JSON — agents through the
+/// `query_model` tool of mcp-tools, which flattens this type into its arguments so a new query
+/// field reaches the tool without restating it. The model is named `model_name` there (the
+/// kagent name; `model` is accepted too and is what serialisation writes), and the field
+/// descriptions point at the discovery tools that list valid names.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct SemanticQuery {
     /// The model to query, as listed by `list_models`.
+    #[serde(alias = "model_name")]
+    #[schemars(
+        rename = "model_name",
+        description = "The model, as listed by list_models."
+    )]
     pub model: String,
     /// Metrics (measures) to compute.
     #[serde(default, alias = "measures")]
+    #[schemars(description = "Metrics to compute (names from get_model_metrics).")]
     pub metrics: Vec<String>,
     /// Dimensions to group by.
     #[serde(default)]
+    #[schemars(description = "Dimensions to group by (names from get_model_dimensions).")]
     pub dimensions: Vec<String>,
     /// Time dimensions to group by at a granularity and/or restrict to a date range.
     #[serde(default)]
+    #[schemars(
+        description = r#"Time dimensions, e.g. `{"dimension": "order_date", "granularity": "month"}`."#
+    )]
     pub time_dimensions: Vec<TimeDimension>,
     /// Filters. Filters on dimensions apply before aggregation, filters on metrics after; a
     /// group may not mix the two kinds.
     #[serde(default)]
+    #[schemars(
+        description = r#"Filters, e.g. `{"member": "region", "operator": "equals", "values": ["EMEA"]}`."#
+    )]
     pub filters: Vec<Filter>,
     /// Sort order; members must be selected metrics or dimensions.
     #[serde(default)]
+    #[schemars(
+        description = r#"Sort order, e.g. `{"member": "total_revenue", "direction": "desc"}`."#
+    )]
     pub order: Vec<OrderBy>,
     /// Maximum rows to return (further capped by `QueryOptions::max_rows` and the source). When
     /// this limit cuts rows (more groups exist), the result says `truncated: true`, as it does
     /// for the cap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = "Maximum rows (capped by the server).")]
     pub limit: Option<u64>,
     /// Rows to skip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = "Rows to skip (to page through a truncated result).")]
     pub offset: Option<u64>,
     /// IANA time zone for time granularity and date ranges (provider support varies; `UTC` if
     /// absent).

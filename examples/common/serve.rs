@@ -115,7 +115,7 @@ impl TransportArgs {
 }
 
 /// Serves `server` on the chosen transport until the client leaves (stdio) or SIGTERM/Ctrl-C
-/// (HTTP). `readiness`, when given, backs `/readyz`.
+/// (HTTP). `readiness`, when given, backs `/readyz`; `/metrics` serves the process's metrics.
 pub(crate) async fn serve(
     server: McpServer,
     args: &TransportArgs,
@@ -125,7 +125,10 @@ pub(crate) async fn serve(
     match args.transport {
         Transport::Stdio => Ok(mcp_tools::server::serve_stdio(server).await?),
         Transport::Http => {
-            let mut config = args.http_config()?;
+            // `/metrics`: the process's metrics (tool calls, latency, backend requests, cache).
+            let mut config = args
+                .http_config()?
+                .with_metrics(crate::governance::process_metrics().renderer());
             if let Some(check) = readiness {
                 config = config.with_readiness(Duration::from_secs(30), move || check());
             }

@@ -13,6 +13,11 @@
 //!   channel of every result (text, structured content, error text) to one byte budget
 //!   ([`RegistryBuilder::max_output_bytes`], default [`DEFAULT_MAX_OUTPUT_BYTES`]), cutting the
 //!   largest values with an explicit `…[truncated: N more bytes]` marker.
+//! - **Governance**, wired into the [`Registry`]: an [`AuditLog`] (one JSON line per call,
+//!   secrets elided), [`Quotas`] (per-principal rate limit, concurrent-statement cap; a refused
+//!   call is an `isError` result saying when to retry) and [`Metrics`] (Prometheus exposition of
+//!   calls, latency, rows, bytes, backend HTTP requests and metadata cache lookups). See
+//!   `docs/observability.md`.
 //! - **The read-only SQL guard** ([`check_sql`]) on a real parser.
 //! - **Building blocks of the toolsets**: [`FnTool`] (a tool from a spec and an async function of
 //!   typed arguments), [`client_error_output`] (a Databricks error as an `isError` result with
@@ -51,20 +56,25 @@
 //! of the SDK.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod audit;
 mod budget;
-mod bundle_tools;
+mod bundle;
 mod catalogue;
 mod datasource;
 mod explain;
 mod fn_tool;
 pub mod jsonrpc;
+mod metrics;
 mod output;
 mod paging;
 mod platform;
+mod quotas;
 mod redact;
 mod registry;
+mod render;
 mod resources;
 mod shaping;
+mod shared_tools;
 mod spec;
 mod sql_guard;
 mod tool;
@@ -77,14 +87,17 @@ pub mod rmcp_adapter;
 #[cfg(feature = "server")]
 pub mod server;
 
+pub use audit::{AUDIT_MAX_VALUE_BYTES, AuditError, AuditLog};
 pub use budget::{DEFAULT_MAX_OUTPUT_BYTES, MAX_QUOTED_BYTES, MIN_MAX_OUTPUT_BYTES};
-pub use bundle_tools::{BUNDLE_TOOLSET, BundleToolset, BundleToolsetOptions};
+pub use bundle::{BUNDLE_TOOLSET, BundleToolset, BundleToolsetOptions};
 pub use catalogue::catalogue_markdown;
 pub use datasource::{DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions};
 pub use explain::{client_error_output, explain_client_error};
 pub use fn_tool::FnTool;
+pub use metrics::{HttpMetricsLayer, METRICS_CONTENT_TYPE, Metrics};
 pub use output::{ToolError, ToolOutput, parse_args};
 pub use platform::{PLATFORM_TOOLSET, PlatformToolset, PlatformToolsetOptions};
+pub use quotas::{ANONYMOUS_PRINCIPAL, Quotas, QuotasBuilder, STATEMENT_TOOLS};
 pub use registry::{Registry, RegistryBuilder, RegistryError};
 pub use resources::{
     PromptArgumentSpec, PromptError, PromptSet, PromptTemplate, ResourceContent, ResourceError,

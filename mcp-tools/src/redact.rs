@@ -60,7 +60,7 @@ impl Redactions {
         }
     }
 
-    fn replace_in(&self, s: &mut String) {
+    pub(crate) fn replace_in(&self, s: &mut String) {
         for secret in &self.0 {
             if s.contains(secret.as_str()) {
                 *s = s.replace(secret.as_str(), "[REDACTED]");
@@ -68,7 +68,7 @@ impl Redactions {
         }
     }
 
-    fn apply_value(&self, v: &mut Value) {
+    pub(crate) fn apply_value(&self, v: &mut Value) {
         match v {
             Value::String(s) => self.replace_in(s),
             Value::Array(items) => items.iter_mut().for_each(|i| self.apply_value(i)),

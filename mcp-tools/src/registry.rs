@@ -3,12 +3,16 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::audit::{AuditLog, AuditRecord, millis, now_rfc3339, redact_text, sanitize_arguments};
 use crate::budget::OutputBudget;
+use crate::quotas::{ANONYMOUS_PRINCIPAL, Admission, Quotas};
 use crate::redact::Redactions;
 use crate::{DynTool, ToolContext, ToolError, ToolOutput, ToolSpec, Toolset};
+use crate::{MAX_QUOTED_BYTES, Metrics};
 
 /// Why a [`Registry`] could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,6 +85,9 @@ struct Inner {
     hidden_writes: BTreeSet<String>,
     redactions: Redactions,
     budget: OutputBudget,
+    audit: Option<AuditLog>,
+    quotas: Option<Quotas>,
+    metrics: Option<Metrics>,
 }
 
 impl Registry {
@@ -135,7 +142,68 @@ impl Registry {
     ///
     /// Every result and every error message is redacted, then held to the output budget
     /// ([`RegistryBuilder::max_output_bytes`]).
+    ///
+    /// With [`RegistryBuilder::quotas`], a call over a quota does not run and is answered with
+    /// an `isError` result saying when to retry. With [`RegistryBuilder::audit`] and
+    /// [`RegistryBuilder::metrics`], every call (refused and unknown ones included) writes one
+    /// audit line and is counted.
     pub async fn call(
+        &self,
+        name: &str,
+        args: Value,
+        ctx: ToolContext,
+    ) -> Result<ToolOutput, ToolError> {
+        let inner = &self.inner;
+        if inner.audit.is_none() && inner.metrics.is_none() && inner.quotas.is_none() {
+            return self.dispatch(name, args, ctx).await;
+        }
+        let principal = ctx.principal().cloned();
+        let who = principal
+            .as_ref()
+            .map_or(ANONYMOUS_PRINCIPAL, |p| &p.name)
+            .to_owned();
+        let entry = inner.index.get(name).and_then(|&i| inner.visible.get(i));
+        // Written on every path, also when the caller drops the call (outcome `cancelled`).
+        let mut record = CallRecord {
+            inner: Arc::clone(inner),
+            started: Instant::now(),
+            name: name.to_owned(),
+            known: entry.is_some() || inner.hidden_writes.contains(name),
+            auth: principal.map_or_else(|| "none".to_owned(), |p| p.method.clone()),
+            arguments: inner
+                .audit
+                .as_ref()
+                .map(|_| sanitize_arguments(&args, &inner.redactions)),
+            principal: who,
+            done: false,
+        };
+        let admission = match (entry, &inner.quotas) {
+            (Some(entry), Some(quotas)) => {
+                quotas.admit(&record.principal, entry.tool.spec().name())
+            }
+            _ => Admission::Admitted(None),
+        };
+        let (result, refused) = match admission {
+            Admission::Admitted(permit) => {
+                let result = self.dispatch(name, args, ctx).await;
+                drop(permit);
+                (result, None)
+            }
+            Admission::Refused { reason, message } => (
+                Ok(inner.budget.apply(ToolOutput::error(message))),
+                Some(reason),
+            ),
+        };
+        let outcome = refused.unwrap_or_else(|| outcome_of(&result));
+        if let (Some(metrics), Some(reason)) = (&inner.metrics, refused) {
+            metrics.record_refusal(reason);
+        }
+        record.emit(outcome, Some(&result));
+        result
+    }
+
+    /// Looks the tool up, runs it, redacts and budgets the result.
+    async fn dispatch(
         &self,
         name: &str,
         args: Value,
@@ -165,6 +233,137 @@ impl Registry {
     }
 }
 
+/// One call's audit line and metrics, emitted once: when the call returns, or with outcome
+/// `cancelled` when its future is dropped first.
+struct CallRecord {
+    inner: Arc<Inner>,
+    started: Instant,
+    name: String,
+    /// Whether the name is served (or hidden by read-only mode): others are labelled `unknown`.
+    known: bool,
+    principal: String,
+    auth: String,
+    arguments: Option<Value>,
+    done: bool,
+}
+
+impl CallRecord {
+    fn emit(&mut self, outcome: &'static str, result: Option<&Result<ToolOutput, ToolError>>) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        let inner = &self.inner;
+        let duration = self.started.elapsed();
+        let (rows, bytes) = match result {
+            Some(Ok(out)) => size_of(out),
+            _ => (None, 0),
+        };
+        if let Some(metrics) = &inner.metrics {
+            // Metrics label unknown names as `unknown`: clients choose them, labels stay few.
+            let label = if self.known { &self.name } else { "unknown" };
+            metrics.record_call(label, outcome, duration, rows, bytes);
+        }
+        let Some(audit) = &inner.audit else {
+            return;
+        };
+        let (statement_id, run_id) = match result {
+            Some(Ok(out)) => ids_of(out),
+            _ => (None, None),
+        };
+        let error = match result {
+            Some(Ok(out)) if out.is_error => Some(out.text.clone()),
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        }
+        .map(|text| cut(&redact_text(&text, &inner.redactions)));
+        audit.write(&AuditRecord {
+            time: now_rfc3339(),
+            principal: &self.principal,
+            auth: &self.auth,
+            tool: cut(&redact_text(&self.name, &inner.redactions)),
+            arguments: self.arguments.take().unwrap_or(Value::Null),
+            outcome,
+            duration_ms: millis(duration),
+            rows,
+            bytes,
+            statement_id,
+            run_id,
+            error,
+        });
+    }
+}
+
+impl Drop for CallRecord {
+    fn drop(&mut self) {
+        self.emit("cancelled", None);
+    }
+}
+
+/// The outcome label of a call that ran (or could not be routed).
+fn outcome_of(result: &Result<ToolOutput, ToolError>) -> &'static str {
+    match result {
+        Ok(out) if out.is_error => "error",
+        Ok(_) => "ok",
+        Err(ToolError::InvalidParams { .. }) => "invalid_params",
+        Err(ToolError::WriteDisabled { .. }) => "write_disabled",
+        Err(ToolError::UnknownTool { .. }) => "unknown_tool",
+        Err(_) => "internal",
+    }
+}
+
+/// Rows (a structured `row_count`, else the length of `rows`) and bytes (text plus serialized
+/// structured content) of a result.
+fn size_of(out: &ToolOutput) -> (Option<u64>, u64) {
+    let structured = out.structured.as_ref();
+    let rows = structured.and_then(|v| {
+        v.get("row_count").and_then(Value::as_u64).or_else(|| {
+            v.get("rows")
+                .and_then(Value::as_array)
+                .map(|r| r.len() as u64)
+        })
+    });
+    let structured_bytes = structured.map_or(0, |v| v.to_string().len());
+    (rows, (out.text.len() + structured_bytes) as u64)
+}
+
+/// The statement id and run id a result names (top level, or one object down).
+fn ids_of(out: &ToolOutput) -> (Option<String>, Option<String>) {
+    let Some(v) = out.structured.as_ref() else {
+        return (None, None);
+    };
+    let find = |keys: &[&str]| -> Option<String> {
+        let direct = |o: &Value| {
+            keys.iter().find_map(|k| o.get(*k)).and_then(|x| match x {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+        };
+        direct(v).or_else(|| v.as_object()?.values().find_map(direct))
+    };
+    (
+        find(&["statement_id", "query_id"]).map(|s| cut(&s)),
+        find(&["run_id"]).map(|s| cut(&s)),
+    )
+}
+
+/// The head of a text kept in an audit line.
+fn cut(text: &str) -> String {
+    if text.len() <= MAX_QUOTED_BYTES {
+        return text.to_owned();
+    }
+    let mut end = MAX_QUOTED_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}…[truncated: {} more bytes]",
+        &text[..end],
+        text.len() - end
+    )
+}
+
 /// Builds a [`Registry`].
 #[derive(Debug, Default)]
 pub struct RegistryBuilder {
@@ -174,9 +373,30 @@ pub struct RegistryBuilder {
     read_only: bool,
     redactions: Redactions,
     max_output_bytes: Option<usize>,
+    audit: Option<AuditLog>,
+    quotas: Option<Quotas>,
+    metrics: Option<Metrics>,
 }
 
 impl RegistryBuilder {
+    /// Writes one audit line per tool call to `audit` (see [`AuditLog`]).
+    pub fn audit(mut self, audit: AuditLog) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
+    /// Enforces `quotas` before every call (see [`Quotas`]).
+    pub fn quotas(mut self, quotas: Quotas) -> Self {
+        self.quotas = Some(quotas);
+        self
+    }
+
+    /// Counts every call in `metrics` (see [`Metrics`]).
+    pub fn metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// Adds every tool of a toolset.
     pub fn toolset(mut self, toolset: Arc<dyn Toolset>) -> Self {
         let name = toolset.name().to_owned();
@@ -298,6 +518,9 @@ impl RegistryBuilder {
                     .max_output_bytes
                     .map(OutputBudget::new)
                     .unwrap_or_default(),
+                audit: self.audit,
+                quotas: self.quotas,
+                metrics: self.metrics,
             }),
         })
     }

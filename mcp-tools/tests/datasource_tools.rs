@@ -22,6 +22,8 @@ const CANARY: &str = "dapi-CANARY-7f3a9c";
 struct Scripted {
     /// `max_rows` of every query_model/execute_sql call, in order.
     caps: Mutex<Vec<Option<u64>>>,
+    /// Every query `query_model` received, in order.
+    queries: Mutex<Vec<SemanticQuery>>,
     /// Leak the canary in errors and rows (a misbehaving provider).
     leak: bool,
     /// List models under qualified names (`main.sales.revenue_metrics`), as Databricks does.
@@ -131,6 +133,10 @@ impl DataSource for Scripted {
             .lock()
             .map_err(|_| Error::invalid_query("poisoned"))?
             .push(options.max_rows);
+        self.queries
+            .lock()
+            .map_err(|_| Error::invalid_query("poisoned"))?
+            .push(query.clone());
         if let Some(bad) = query.metrics.iter().find(|m| *m != "total_revenue") {
             return Err(Error::InvalidQuery {
                 message: format!("unknown metric `{bad}`"),
@@ -791,4 +797,83 @@ async fn served_check_accepts_the_names_list_models_returns() {
             "{name}: {t}"
         );
     }
+}
+
+#[tokio::test]
+async fn query_model_arguments_are_the_semantic_query_fields() {
+    let source = Arc::new(Scripted::default());
+    let r = registry(Arc::clone(&source));
+
+    // The input schema is SemanticQuery's, with the model as `model_name` and `question` added.
+    let spec = r.get("query_model").expect("query_model");
+    let input = Value::Object(spec.input_schema().clone());
+    let props = input["properties"].as_object().expect("properties");
+    let mut names: Vec<&str> = props.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "dimensions",
+            "filters",
+            "limit",
+            "metrics",
+            "model_name",
+            "offset",
+            "order",
+            "question",
+            "time_dimensions",
+            "timezone"
+        ]
+    );
+    assert_eq!(input["required"], json!(["model_name"]), "{input}");
+    assert_eq!(input["additionalProperties"], false, "{input}");
+
+    // Every field reaches the source's SemanticQuery; the server's cap becomes the limit and
+    // offset 0 is no offset.
+    ok(
+        &r,
+        "query_model",
+        json!({
+            "model_name": "revenue_metrics",
+            "metrics": ["total_revenue"],
+            "dimensions": ["region"],
+            "filters": [{"member": "region", "operator": "equals", "values": ["EMEA"]}],
+            "order": [{"member": "total_revenue", "direction": "desc"}],
+            "timezone": "Europe/Paris",
+            "limit": 5,
+            "offset": 0
+        }),
+    )
+    .await;
+    let q = source
+        .queries
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .expect("a query ran");
+    assert_eq!(q.model, "revenue_metrics");
+    assert_eq!(q.metrics, ["total_revenue"]);
+    assert_eq!(q.dimensions, ["region"]);
+    assert_eq!(q.filters.len(), 1);
+    assert_eq!(q.order.len(), 1);
+    assert_eq!(q.timezone.as_deref(), Some("Europe/Paris"));
+    assert_eq!(q.limit, Some(5));
+    assert_eq!(q.offset, None);
+
+    // Unknown arguments are refused with the field's name, as before the flattening.
+    let err = call(
+        &r,
+        "query_model",
+        json!({"model_name": "revenue_metrics", "metrics": ["total_revenue"], "bogus": 1}),
+    )
+    .await
+    .expect_err("unknown field refused");
+    assert!(matches!(err, ToolError::InvalidParams { .. }), "{err}");
+    assert!(err.to_string().contains("`bogus`"), "{err}");
+    assert_eq!(
+        source.queries.lock().expect("lock").len(),
+        1,
+        "no second query ran"
+    );
 }

@@ -9,8 +9,7 @@ use serde::Deserialize;
 
 use super::statements::{require, segment, wait_error};
 use crate::models::{
-    CreateServingEndpoint, EndpointConfigUpdate, EndpointCoreConfig, EndpointReady,
-    ServingEndpoint, ServingQuery, ServingQueryResponse,
+    CreateServingEndpoint, EndpointCoreConfig, ServingEndpoint, ServingQuery, ServingQueryResponse,
 };
 use crate::wait::{PollOptions, Progress, poll_until};
 use crate::{Error, Result, WorkspaceClient};
@@ -138,30 +137,19 @@ impl ServingApi {
         let what = format!("serving endpoint {name} to be ready");
         poll_until(poll, &what, || async {
             let e = self.get(name).await?;
-            let update = e.state.as_ref().and_then(|s| s.config_update.clone());
-            Ok(match update {
-                Some(
-                    u @ (EndpointConfigUpdate::UpdateFailed | EndpointConfigUpdate::UpdateCanceled),
-                ) => Progress::Failed {
+            Ok(match e.failed_update() {
+                Some(u) => Progress::Failed {
                     message: format!("config update {u}; check the endpoint's build logs"),
                     state: e,
                 },
-                _ if e.is_ready() => Progress::Ready(e),
-                _ => Progress::Pending(e),
+                None if e.is_ready() => Progress::Ready(e),
+                None => Progress::Pending(e),
             })
         })
         .await
         .map_err(|e| {
             wait_error(e, |ep: &ServingEndpoint| {
-                ep.state.as_ref().map(|s| {
-                    format!(
-                        "ready={} config_update={}",
-                        s.ready.as_ref().map_or("?", EndpointReady::as_str),
-                        s.config_update
-                            .as_ref()
-                            .map_or("?", EndpointConfigUpdate::as_str)
-                    )
-                })
+                ep.state.as_ref().map(|_| ep.state_summary())
             })
         })
     }

@@ -19,7 +19,10 @@ pub mod workspace;
 
 pub mod catalog;
 pub mod genie;
-pub mod metric_view;
+/// Metric views: the YAML model of a Unity Catalog `METRIC_VIEW`, owned by the
+/// [`databricks-metric-view`](databricks_metric_view) crate (serde only, no HTTP) and re-exported
+/// here so `databricks_client::models::MetricView` keeps working.
+pub use databricks_metric_view as metric_view;
 pub mod serving;
 pub mod statements;
 pub mod vector_search;

@@ -113,6 +113,76 @@ impl ServingEndpoint {
                     .is_none_or(|u| *u == EndpointConfigUpdate::NotUpdating)
         })
     }
+
+    /// The failed configuration update (`UPDATE_FAILED` or `UPDATE_CANCELED`), if the last
+    /// one failed.
+    pub fn failed_update(&self) -> Option<&EndpointConfigUpdate> {
+        self.state
+            .as_ref()
+            .and_then(|s| s.config_update.as_ref())
+            .filter(|u| {
+                matches!(
+                    u,
+                    EndpointConfigUpdate::UpdateFailed | EndpointConfigUpdate::UpdateCanceled
+                )
+            })
+    }
+
+    /// `true` when the last configuration update failed or was canceled: waiting longer will
+    /// not make the endpoint ready.
+    pub fn is_failed(&self) -> bool {
+        self.failed_update().is_some()
+    }
+
+    /// `true` when waiting is over: the endpoint is ready ([`is_ready`](Self::is_ready)) or
+    /// its update failed ([`is_failed`](Self::is_failed)).
+    ///
+    /// ```
+    /// use databricks_client::models::ServingEndpoint;
+    /// let e: ServingEndpoint = serde_json::from_value(serde_json::json!({
+    ///     "name": "churn", "state": {"ready": "NOT_READY", "config_update": "UPDATE_FAILED"}
+    /// })).unwrap();
+    /// assert!(e.is_failed() && e.is_settled() && !e.is_ready());
+    /// assert_eq!(e.state_summary(), "ready=NOT_READY config_update=UPDATE_FAILED");
+    /// ```
+    pub fn is_settled(&self) -> bool {
+        self.is_ready() || self.is_failed()
+    }
+
+    /// `ready=… config_update=…` (`?` for an absent value), for progress and error messages.
+    pub fn state_summary(&self) -> String {
+        let st = self.state.as_ref();
+        format!(
+            "ready={} config_update={}",
+            st.and_then(|s| s.ready.as_ref())
+                .map_or("?", EndpointReady::as_str),
+            st.and_then(|s| s.config_update.as_ref())
+                .map_or("?", EndpointConfigUpdate::as_str)
+        )
+    }
+
+    /// The served entities of the current config as `entity_name@entity_version` (`?` for an
+    /// absent part).
+    pub fn served_entity_labels(&self) -> Vec<String> {
+        self.config
+            .as_ref()
+            .and_then(|c| c.get("served_entities"))
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .map(|s| {
+                        format!(
+                            "{}@{}",
+                            s.get("entity_name").and_then(Value::as_str).unwrap_or("?"),
+                            s.get("entity_version")
+                                .and_then(Value::as_str)
+                                .unwrap_or("?")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// One served entity of an endpoint config.

@@ -10,6 +10,9 @@ use serde_json::{Map, Value};
 use super::open_enum::open_enum;
 
 pub mod decode;
+mod table;
+
+pub use table::{StatementTable, TableColumn};
 
 /// Accepts an integer sent as a JSON number or as a string (int64 fields of some APIs).
 pub(crate) fn opt_lenient_i64<'de, D: Deserializer<'de>>(de: D) -> Result<Option<i64>, D::Error> {

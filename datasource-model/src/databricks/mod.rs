@@ -446,12 +446,22 @@ impl DataSource for DatabricksSource {
         options: &QueryOptions,
     ) -> Result<QueryResult> {
         let model = self.describe_model(&query.model).await?;
+        self.query_model_with_description(query, &model, options)
+            .await
+    }
+
+    async fn query_model_with_description(
+        &self,
+        query: &SemanticQuery,
+        model: &ModelDescription,
+        options: &QueryOptions,
+    ) -> Result<QueryResult> {
         let cap = self.cap(options.max_rows);
         // The SQL asks for `row_cap + 1` rows (the caller's limit or the cap, whichever is
         // smaller) and `row_limit` says the same, so the probe row shows whether rows were cut.
         let compiled = compile(
             query,
-            &model,
+            model,
             &DatabricksDialect,
             &CompileOptions::new().with_row_cap(cap),
         )?;

@@ -589,10 +589,20 @@ impl DataSource for SnowflakeSource {
         options: &QueryOptions,
     ) -> Result<QueryResult> {
         let model = self.describe_model(&query.model).await?;
+        self.query_model_with_description(query, &model, options)
+            .await
+    }
+
+    async fn query_model_with_description(
+        &self,
+        query: &SemanticQuery,
+        model: &ModelDescription,
+        options: &QueryOptions,
+    ) -> Result<QueryResult> {
         let cap = self.cap(options.max_rows);
         let compiled = compile(
             query,
-            &model,
+            model,
             &SnowflakeDialect,
             &CompileOptions::new().with_row_cap(cap),
         )?;

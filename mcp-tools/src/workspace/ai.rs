@@ -3,19 +3,16 @@
 
 use std::sync::Arc;
 
-use databricks_client::models::{
-    ChatMessage, GenieMessage, GenieMessageStatus, ServingQuery, StatementState, VectorQuery,
-};
+use databricks_client::models::{GenieMessage, GenieMessageStatus, StatementState};
 use futures::{StreamExt, TryStreamExt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::sql::statement_table;
 use super::{Paged, Shared, Window, call, failed_output, list_text, or_dash, output, page_all};
 use crate::{
-    Column, DynTool, FnTool, MoreRows, Step, TableResult, ToolAnnotations, ToolError, ToolOutput,
-    ToolSpec, Waited, cap_text, wait_with_progress,
+    DynTool, FnTool, Step, TableResult, ToolAnnotations, ToolError, ToolOutput, ToolSpec, Waited,
+    cap_text, wait_with_progress,
 };
 
 /// Arguments of `list_serving_endpoints`.
@@ -124,133 +121,13 @@ pub(super) fn list_serving_endpoints(s: &Arc<Shared>) -> DynTool {
     )
 }
 
-/// A chat message.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct ChatMessageArg {
-    /// `system`, `user` or `assistant`.
-    role: String,
-    /// The message text.
-    content: String,
-}
-
-/// Arguments of `query_serving_endpoint`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct QueryEndpointArgs {
-    /// The endpoint name (from list_serving_endpoints).
-    name: String,
-    /// For custom (MLflow) models: input rows as JSON objects, column name → value.
-    #[serde(default)]
-    dataframe_records: Option<Vec<Value>>,
-    /// For custom models taking tensors, or embeddings-style inputs: passed through as JSON.
-    #[serde(default)]
-    inputs: Option<Value>,
-    /// For chat endpoints (`llm/v1/chat`): the conversation.
-    #[serde(default)]
-    messages: Option<Vec<ChatMessageArg>>,
-    /// For chat and completion endpoints: most tokens to generate.
-    #[serde(default)]
-    max_tokens: Option<u32>,
-    /// For chat and completion endpoints: sampling temperature.
-    #[serde(default)]
-    temperature: Option<f64>,
-}
-
-/// Result of `query_serving_endpoint`.
-#[derive(Debug, Serialize, JsonSchema)]
-struct QueryEndpointResult {
-    /// The endpoint.
-    endpoint: String,
-    /// The model that answered, when the endpoint says.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    served_model_name: Option<String>,
-    /// The generated text of chat/completion endpoints (capped).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    text: Option<String>,
-    /// The full response (`predictions`, `choices`, `data`, `usage`, …) when it fits the
-    /// server's text limit; absent when `truncated`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    response: Option<Value>,
-    /// `true` when the response was larger than the limit and only its beginning is in the
-    /// text content.
-    truncated: bool,
-}
-
-/// `query_serving_endpoint` is marked read-only: inference does not change the workspace. It is
-/// not idempotent (generation samples) and is open-world (external models and agents may call
-/// outside services). Operators serving agents with side-effecting tools should leave this tool
-/// out with the registry allowlist.
+/// `query_serving_endpoint`: the one serving query tool (also the platform's `invoke_model`).
 pub(super) fn query_serving_endpoint(s: &Arc<Shared>) -> DynTool {
-    FnTool::with_state(
-        s,
-        ToolSpec::new::<QueryEndpointArgs, QueryEndpointResult>(
-            "query_serving_endpoint",
-            "Query a model serving endpoint. Pass exactly one of `dataframe_records` (custom \
-                models), `inputs` (tensor or embedding inputs) or `messages` (chat endpoints, with \
-                optional max_tokens/temperature). Returns the generated text or predictions, \
-                capped.",
-        )
-        .with_title("Query a serving endpoint")
-        .with_annotations(
-            ToolAnnotations::read_only()
-                .with_idempotent(false)
-                .with_open_world(true),
-        ),
-        move |s, args: QueryEndpointArgs, _ctx| async move {
-            let mut query = match (args.dataframe_records, args.inputs, args.messages) {
-                (Some(records), None, None) => ServingQuery::dataframe_records(records),
-                (None, Some(inputs), None) => ServingQuery::inputs(inputs),
-                (None, None, Some(messages)) => ServingQuery::chat(
-                    messages
-                        .into_iter()
-                        .map(|m| ChatMessage::new(m.role, m.content))
-                        .collect(),
-                ),
-                _ => {
-                    return Err(ToolError::invalid_params(
-                        "query_serving_endpoint",
-                        "pass exactly one of `dataframe_records`, `inputs` or `messages`",
-                    ));
-                }
-            };
-            if let Some(n) = args.max_tokens {
-                query = query.with_max_tokens(n);
-            }
-            if let Some(t) = args.temperature {
-                query = query.with_temperature(t);
-            }
-            let resp = call!(
-                "query_serving_endpoint",
-                s.client.serving().query(&args.name, &query).await
-            );
-            let max = s.max_text();
-            let gen_text = resp.text().map(|t| {
-                cap_text(
-                    t,
-                    max,
-                    "the endpoint (ask for a shorter \
-                answer)",
-                )
-            });
-            let json = serde_json::to_value(&resp).unwrap_or(Value::Null);
-            let json_text = json.to_string();
-            let truncated = json_text.len() > max;
-            let text = match &gen_text {
-                Some(t) => t.clone(),
-                None => cap_text(&json_text, max, "the endpoint (send fewer inputs per call)"),
-            };
-            output(
-                text,
-                &QueryEndpointResult {
-                    endpoint: args.name,
-                    served_model_name: resp.served_model_name.clone(),
-                    text: gen_text,
-                    response: (!truncated).then_some(json),
-                    truncated,
-                },
-            )
-        },
+    crate::shared_tools::serving_query_tool(
+        "query_serving_endpoint",
+        "Query a serving endpoint",
+        s.client.clone(),
+        s.limits(),
     )
 }
 
@@ -372,76 +249,13 @@ pub(super) fn list_vector_indexes(s: &Arc<Shared>) -> DynTool {
     )
 }
 
-/// Arguments of `query_vector_index`.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct QueryIndexArgs {
-    /// Index name `catalog.schema.index` (from list_vector_indexes).
-    index_name: String,
-    /// Text to search for (indexes with an embedding model). Give this or `query_vector`.
-    #[serde(default)]
-    query_text: Option<String>,
-    /// An embedding vector to search with. Give this or `query_text`.
-    #[serde(default)]
-    query_vector: Option<Vec<f32>>,
-    /// Columns to return, for example `["id", "text"]`.
-    columns: Vec<String>,
-    /// Number of results (default 10, capped by the server's row limit).
-    #[serde(default)]
-    num_results: Option<u32>,
-    /// Filters as a JSON object string, for example `{"lang": "en"}` or `{"id <": 5}`.
-    #[serde(default)]
-    filters_json: Option<String>,
-}
-
+/// `query_vector_index`: the one vector search tool (also the platform's `search_vectors`).
 pub(super) fn query_vector_index(s: &Arc<Shared>) -> DynTool {
-    FnTool::with_state(
-        s,
-        ToolSpec::new::<QueryIndexArgs, TableResult>(
-            "query_vector_index",
-            "Search a vector index by text (query_text) or by embedding (query_vector), returning \
-                the chosen columns plus a similarity score, best first. Optional filters_json \
-                narrows the candidates.",
-        )
-        .with_title("Query a vector index")
-        .with_annotations(ToolAnnotations::read_only()),
-        move |s, args: QueryIndexArgs, _ctx| async move {
-            let mut query = match (args.query_text, args.query_vector) {
-                (Some(t), None) => VectorQuery::text(t, args.columns),
-                (None, Some(v)) => VectorQuery::vector(v, args.columns),
-                _ => {
-                    return Err(ToolError::invalid_params(
-                        "query_vector_index",
-                        "pass exactly one of `query_text` and `query_vector`",
-                    ));
-                }
-            };
-            let cap = s.limits().max_rows;
-            let n = args.num_results.map_or(10, |n| n as usize).clamp(1, cap);
-            query = query.with_num_results(u32::try_from(n).unwrap_or(10));
-            if let Some(f) = args.filters_json {
-                query = query.with_filters_json(f);
-            }
-            let resp = call!(
-                "query_vector_index",
-                s.client
-                    .vector_search()
-                    .query(&args.index_name, &query)
-                    .await
-            );
-            let columns = resp
-                .manifest
-                .columns
-                .iter()
-                .map(|c| Column::new(c.name.clone(), c.type_text.clone()))
-                .collect();
-            let more = resp.next_page_token.is_some();
-            let table =
-                TableResult::from_rows(columns, resp.result.data_array, n, 0, more, |off| {
-                    MoreRows::new(None, off, "raise num_results or add filters_json")
-                });
-            output(table.to_text(s.max_text()), &table)
-        },
+    crate::shared_tools::vector_search(
+        "query_vector_index",
+        "Query a vector index",
+        s.client.clone(),
+        s.limits(),
     )
 }
 

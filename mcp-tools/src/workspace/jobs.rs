@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use databricks_client::models::jobs::{ListJobsRequest, Run, RunNowRequest, RunState, Task};
+use databricks_client::models::jobs::{ListJobsRequest, Run, RunNowRequest, Task};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -276,33 +276,10 @@ pub(super) fn get_job(s: &Arc<Shared>) -> DynTool {
     )
 }
 
-/// The state of a run or task.
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
-pub(super) struct RunStateInfo {
-    /// `QUEUED`, `PENDING`, `RUNNING`, `TERMINATING`, `TERMINATED`, `SKIPPED`,
-    /// `INTERNAL_ERROR`, `BLOCKED` or `WAITING_FOR_RETRY`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    life_cycle_state: Option<String>,
-    /// Once finished: `SUCCESS`, `FAILED`, `TIMEDOUT`, `CANCELED`, …
-    #[serde(skip_serializing_if = "Option::is_none")]
-    result_state: Option<String>,
-    /// The server's message about the state (why it failed, why it is queued).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    state_message: Option<String>,
-}
+// The state of a run or task is `render::RunStateInfo`, shared with the platform run status.
+use crate::render::RunStateInfo;
 
 impl RunStateInfo {
-    fn from_state(state: Option<&RunState>) -> Self {
-        let Some(st) = state else {
-            return Self::default();
-        };
-        Self {
-            life_cycle_state: st.life_cycle_state.as_ref().map(ToString::to_string),
-            result_state: st.result_state.as_ref().map(ToString::to_string),
-            state_message: st.state_message.clone().filter(|m| !m.is_empty()),
-        }
-    }
-
     fn line(&self) -> String {
         let mut s = or_dash(self.life_cycle_state.as_deref());
         if let Some(r) = &self.result_state {

@@ -5,15 +5,14 @@ use std::time::Duration;
 
 use databricks_client::models::{
     Disposition, ExecuteStatementRequest, OnWaitTimeout, ResultFormat, StatementResponse,
-    StatementState,
+    StatementState, StatementTable,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::{Paged, Shared, Window, call, failed_output, list_text, or_dash, output, page_stream};
 use crate::{
-    Column, DynTool, FnTool, MoreRows, SqlPolicy, Step, TableResult, ToolAnnotations, ToolError,
+    DynTool, FnTool, MoreRows, SqlPolicy, Step, TableResult, ToolAnnotations, ToolError,
     ToolOutput, ToolSpec, check_sql, wait_with_progress,
 };
 
@@ -178,47 +177,11 @@ fn server_wait(wait: Duration) -> String {
     }
 }
 
-/// The rows of a `SUCCEEDED` statement (first chunk, inline JSON) shaped to `cap` rows.
+/// The rows of a `SUCCEEDED` statement (first chunk, inline JSON) shaped to `cap` rows: the
+/// one statement-to-table conversion ([`StatementTable::from_response`]) and its rendering.
 pub(super) fn statement_table(resp: StatementResponse, cap: usize, hint: &str) -> TableResult {
-    let statement_id = resp.statement_id.clone();
-    let columns: Vec<Column> = resp
-        .manifest
-        .as_ref()
-        .and_then(|m| m.schema.as_ref())
-        .map(|s| {
-            s.columns
-                .iter()
-                .map(|c| {
-                    Column::new(
-                        c.name.clone(),
-                        Some(
-                            c.type_text
-                                .clone()
-                                .unwrap_or_else(|| c.type_name.to_string()),
-                        ),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let more_known = resp.manifest.as_ref().is_some_and(|m| m.truncated)
-        || resp
-            .result
-            .as_ref()
-            .is_some_and(|r| r.next_chunk_index.is_some());
-    let rows: Vec<Vec<Value>> = resp
-        .result
-        .and_then(|r| r.data_array)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|row| {
-            row.into_iter()
-                .map(|cell| cell.map_or(Value::Null, Value::String))
-                .collect()
-        })
-        .collect();
-    TableResult::from_rows(columns, rows, cap, 0, more_known, |off| {
-        MoreRows::new(Some(statement_id), off, hint)
+    crate::render::statement_table(StatementTable::from_response(resp), cap, |id, off| {
+        MoreRows::new(Some(id), off, hint)
     })
 }
 

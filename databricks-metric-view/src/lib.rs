@@ -1,9 +1,18 @@
-//! Metric views: the YAML definition of a Unity Catalog `METRIC_VIEW` (notes §4.14).
+#![doc = include_str!("../README.md")]
+//!
+//! # The model
 //!
 //! A metric view is a UC object whose body is a YAML document declaring a `source`, optional
-//! `joins` and `filter`, `dimensions` (the newest docs call them `fields`) and `measures`. There is
-//! no dedicated REST API: the YAML comes from `TableInfo::view_definition` or from SQL (see
-//! `CatalogApi::metric_view_definition`).
+//! `joins` and `filter`, `dimensions` (the newest docs call them `fields`) and `measures` (notes
+//! §4.14). There is no dedicated REST API: the YAML comes from `TableInfo::view_definition` or
+//! from SQL (see `CatalogApi::metric_view_definition` in `databricks-client`).
+//!
+//! * [`MetricView`] — the definition; [`MetricView::from_yaml`] / [`MetricView::to_yaml`].
+//! * [`MetricViewJoin`], [`MetricViewDimension`], [`MetricViewMeasure`], [`MeasureWindow`] —
+//!   its parts, each keeping unknown keys for round-trips.
+//! * [`MetricViewParseError`] — a parse error with the line and column.
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::fmt;
 
@@ -16,7 +25,7 @@ use serde_json::{Map, Value};
 /// are kept in `extra` (on the view and on every nested item) so a definition round-trips.
 ///
 /// ```
-/// use databricks_client::models::MetricView;
+/// use databricks_metric_view::MetricView;
 ///
 /// let mv = MetricView::from_yaml(r#"
 /// version: 1.1
@@ -31,7 +40,7 @@ use serde_json::{Map, Value};
 /// "#)?;
 /// assert_eq!(mv.source, "samples.tpch.orders");
 /// assert_eq!(mv.measures[0].name, "total_revenue");
-/// # Ok::<(), databricks_client::models::MetricViewParseError>(())
+/// # Ok::<(), databricks_metric_view::MetricViewParseError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(try_from = "RawMetricView", into = "RawMetricView")]
