@@ -146,7 +146,7 @@ async fn main() -> Result<()> {
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
     let server = build_server(&args, &env).await?;
-    serve::serve(server, &args.transport, "databricks-mcp-server").await
+    serve::serve(server, &args.transport, "databricks-mcp-server", None).await
 }
 
 /// The server the flags describe, with Databricks configured from `env` (the process

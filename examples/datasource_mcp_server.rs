@@ -101,7 +101,7 @@ async fn main() -> Result<()> {
         }
     };
     let source: Arc<DynDataSource> = config.build().await.context("opening the data source")?;
-    let registry = build_registry(&args, source)?;
+    let registry = build_registry(&args, Arc::clone(&source))?;
 
     if args.tour {
         return tour(registry).await;
@@ -110,7 +110,24 @@ async fn main() -> Result<()> {
         .with_instructions(
             "Semantic models over a data source. Call list_models, then describe_model, then query_model (structured fields or a question). execute_sql runs one read-only statement.",
         );
-    serve::serve(server, &args.transport, "datasource-mcp-server").await
+    // Ready while the source's connection check passes.
+    let readiness: mcp_tools::server::ReadinessCheck = Arc::new(move || {
+        let source = Arc::clone(&source);
+        Box::pin(async move {
+            source
+                .test_connection()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+    });
+    serve::serve(
+        server,
+        &args.transport,
+        "datasource-mcp-server",
+        Some(readiness),
+    )
+    .await
 }
 
 fn build_registry(args: &Args, source: Arc<DynDataSource>) -> Result<Registry> {
@@ -567,7 +584,7 @@ mod stdio_framing {
         let server = McpServer::new(build_registry(&args, source)?, "datasource-mcp-server", "t");
         let (server_io, client_io) = tokio::io::duplex(1 << 16);
         let (sr, sw) = tokio::io::split(server_io);
-        let served = tokio::spawn(serve::serve_lines(server, sr, sw));
+        let served = tokio::spawn(mcp_tools::server::serve_lines(server, sr, sw));
         let (cr, mut cw) = tokio::io::split(client_io);
         let mut lines = BufReader::new(cr).lines();
         let mut next = async || -> Result<Value> {
@@ -642,82 +659,70 @@ mod stdio_framing {
         tokio::time::timeout(Duration::from_secs(10), served).await???;
         Ok(())
     }
+}
 
-    fn post(body: impl Into<bytes::Bytes>) -> hyper::Request<http_body_util::Full<bytes::Bytes>> {
-        hyper::Request::post("/mcp")
-            .header("content-type", "application/json")
-            .body(http_body_util::Full::new(body.into()))
-            .expect("request")
-    }
+/// The transport and authentication flags map onto `mcp_tools::server`'s settings.
+#[cfg(test)]
+mod transport_flags {
+    use super::*;
 
-    async fn rejected(
-        req: hyper::Request<http_body_util::Full<bytes::Bytes>>,
-    ) -> Result<(hyper::StatusCode, Value)> {
-        use http_body_util::BodyExt;
-        let Err(response) = serve::checked_body(req).await else {
-            anyhow::bail!("the body was let through");
-        };
-        let status = response.status();
-        assert_eq!(
-            response.headers().get("content-type").map(|v| v.as_bytes()),
-            Some(&b"application/json"[..])
-        );
-        let body = response.into_body().collect().await?.to_bytes();
-        Ok((status, serde_json::from_slice(&body)?))
-    }
-
-    /// Streamable HTTP: a POST body that is not one JSON-RPC object is answered with 400 and
-    /// the JSON-RPC error, before rmcp (which would answer 415 with plain text).
     #[tokio::test]
-    async fn http_bodies_that_are_not_json_rpc_get_400_and_a_json_rpc_error() -> Result<()> {
-        let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
-        let cases: Vec<(&str, Vec<u8>, i64)> = vec![
-            ("not JSON", b"hello".to_vec(), -32700),
-            (
-                "truncated",
-                b"{\"jsonrpc\":\"2.0\",\"id\":1".to_vec(),
-                -32700,
-            ),
-            ("invalid UTF-8", b"{\"a\":\"\xff\"}".to_vec(), -32700),
-            ("nested 20,000 deep", deep.into_bytes(), -32700),
-            ("empty", Vec::new(), -32700),
-            (
-                "a batch",
-                b"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]".to_vec(),
-                -32600,
-            ),
-            ("a number", b"1".to_vec(), -32600),
-            (
-                "no method",
-                b"{\"jsonrpc\":\"2.0\",\"id\":1}".to_vec(),
-                -32600,
-            ),
-        ];
-        for (name, body, code) in cases {
-            let (status, answer) = rejected(post(body)).await?;
-            assert_eq!(status, hyper::StatusCode::BAD_REQUEST, "{name}");
-            assert_eq!(answer["jsonrpc"], "2.0", "{name}");
-            assert_eq!(answer["error"]["code"], code, "{name}: {answer}");
-            assert!(
-                answer.as_object().is_some_and(|o| o.contains_key("id")),
-                "{name}"
-            );
-        }
-        let (status, answer) = rejected(post(vec![b' '; 5 * 1024 * 1024])).await?;
-        assert_eq!(status, hyper::StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!(answer["error"]["code"], -32600);
-
-        // A good request passes through unchanged; so does a GET (the SSE stream).
-        let good = br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
-        let Ok(passed) = serve::checked_body(post(&good[..])).await else {
-            anyhow::bail!("a valid request was refused");
+    async fn public_binds_need_auth_and_key_files_are_read() -> Result<()> {
+        let server =
+            || -> Result<McpServer> { Ok(McpServer::new(Registry::builder().build()?, "t", "t")) };
+        let public = Args::try_parse_from([
+            "datasource-mcp-server",
+            "--demo",
+            "--transport=http",
+            "--host=0.0.0.0",
+            "--port=0",
+            "--allowed-host=mcp.example.com",
+        ])?;
+        let Err(e) =
+            mcp_tools::server::HttpServer::bind(server()?, public.transport.http_config()?).await
+        else {
+            bail!("a public bind without authentication was accepted");
         };
-        use http_body_util::BodyExt;
-        assert_eq!(passed.into_body().collect().await?.to_bytes(), &good[..]);
-        let get = hyper::Request::get("/mcp")
-            .body(http_body_util::Full::new(bytes::Bytes::new()))
-            .expect("request");
-        assert!(serve::checked_body(get).await.is_ok());
+        assert!(e.to_string().contains("without authentication"), "{e}");
+
+        let dir = tempfile::tempdir()?;
+        let keys = dir.path().join("keys");
+        std::fs::write(&keys, "# keys\nci:0123456789abcdef0123\n")?;
+        let keyed = Args::try_parse_from([
+            "datasource-mcp-server",
+            "--demo",
+            "--transport=http",
+            "--host=0.0.0.0",
+            "--port=0",
+            "--allowed-host=mcp.example.com",
+            "--stateless",
+            &format!("--api-key-file={}", keys.display()),
+        ])?;
+        let config = keyed.transport.http_config()?;
+        assert!(format!("{config:?}").contains("ApiKeys"), "{config:?}");
+        assert!(!format!("{config:?}").contains("0123456789abcdef0123"));
+        mcp_tools::server::HttpServer::bind(server()?, config).await?;
+
+        let oauth = Args::try_parse_from([
+            "datasource-mcp-server",
+            "--demo",
+            "--transport=http",
+            "--oauth-issuer=https://login.example.com",
+            "--oauth-audience=https://mcp.example.com/mcp",
+            "--required-scope=mcp:tools",
+        ])?;
+        assert!(format!("{:?}", oauth.transport.http_config()?).contains("OAuth"));
+        // An audience that is not a URL is refused with the flag's name.
+        let bad = Args::try_parse_from([
+            "datasource-mcp-server",
+            "--demo",
+            "--oauth-issuer=https://login.example.com",
+            "--oauth-audience=mcp",
+        ])?;
+        let Err(e) = bad.transport.http_config() else {
+            bail!("a relative audience was accepted");
+        };
+        assert!(format!("{e:#}").contains("--oauth-audience"), "{e:#}");
         Ok(())
     }
 }

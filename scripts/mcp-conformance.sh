@@ -6,7 +6,15 @@
 # on later runs. Runs the generic server scenarios that need no fixture tools:
 # server-initialize, ping, tools-list, dns-rebinding-protection.
 #
-# Env: CONFORMANCE_VERSION (default 0.1.16), MCP_CONFORMANCE_PORT (default 18765).
+# Authentication: the conformance runner's `server` mode has no option to send request headers
+# (checked in 0.1.16: `--url`, `--scenario`, `--suite`, `--expected-failures`, `-o`,
+# `--spec-version`, `--verbose`), so it cannot present an API key or token. The server therefore
+# runs without authentication, which mcp_tools::server allows on a loopback bind only. The
+# authenticated path is covered by scripts/mcp-python-client-test.sh (Python client with
+# `Authorization: Bearer`) and mcp-tools/tests/server_auth.rs.
+#
+# Env: CONFORMANCE_VERSION (default 0.1.16), MCP_CONFORMANCE_PORT (default 18765),
+# CARGO_TARGET_DIR (where the binaries are built; default target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -30,7 +38,8 @@ echo "==> node $(node --version), conformance $version ready ($((SECONDS - start
 cargo build --locked --workspace --all-features --examples
 echo "==> server built ($((SECONDS - start))s)"
 
-target/debug/examples/datasource-mcp-server --demo --transport http --port "$port" &
+env -u MCP_API_KEY "${CARGO_TARGET_DIR:-target}/debug/examples/datasource-mcp-server" --demo \
+  --transport http --host 127.0.0.1 --port "$port" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

@@ -84,6 +84,8 @@ mod workspace_resources;
 
 #[cfg(feature = "rmcp")]
 pub mod rmcp_adapter;
+#[cfg(feature = "server")]
+pub mod server;
 
 pub use audit::{AUDIT_MAX_VALUE_BYTES, AuditError, AuditLog};
 pub use budget::{DEFAULT_MAX_OUTPUT_BYTES, MAX_QUOTED_BYTES, MIN_MAX_OUTPUT_BYTES};

@@ -247,6 +247,10 @@ impl<'a> Valid<'a> {
             args.push(format!(
                 "--allowed-host={name},{name}.{ns},{name}.{ns}.svc,{name}.{ns}.svc.cluster.local"
             ));
+            // The server refuses to listen beyond loopback without authentication unless told
+            // to; the generated pods are reached only through their cluster-internal Service
+            // and the controller does not provision API keys yet (docs/deployment.md).
+            args.push("--insecure-no-auth".to_owned());
         }
         if !self.read_only {
             args.push("--allow-writes".into());

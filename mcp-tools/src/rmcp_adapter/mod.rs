@@ -41,6 +41,8 @@ use async_trait::async_trait;
 
 mod checked;
 pub use checked::CheckedTransport;
+#[cfg(feature = "server")]
+pub(crate) mod http;
 use std::collections::BTreeMap;
 
 use rmcp::model::{
@@ -254,6 +256,16 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let mut ctx = ToolContext::new().with_cancellation(context.ct.clone());
+        // Over HTTP, `crate::server` puts the authenticated caller in the request's extensions;
+        // rmcp hands the request parts to the handler.
+        #[cfg(feature = "server")]
+        if let Some(principal) = context
+            .extensions
+            .get::<::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<crate::Principal>())
+        {
+            ctx = ctx.with_principal(principal.clone());
+        }
         if let Some(token) = context.meta.get_progress_token() {
             ctx = ctx.with_progress(Arc::new(PeerProgress {
                 peer: context.peer.clone(),
