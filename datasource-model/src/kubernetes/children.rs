@@ -33,6 +33,25 @@ pub const DEFAULT_TOOLS: &[&str] = &[
     "cancel_statement",
 ];
 
+/// Environment variable the generated HTTP servers read their API key from (`mcp_tools::server`).
+pub const API_KEY_ENV: &str = "MCP_API_KEY";
+/// Key of the generated API-key Secret holding the bare API key (mounted as [`API_KEY_ENV`]).
+pub const API_KEY_SECRET_KEY: &str = "api-key";
+/// Key of the generated API-key Secret holding `Bearer <api key>`, the `Authorization` header
+/// value kagent sends (`headersFrom` copies a Secret value verbatim).
+pub const AUTHORIZATION_SECRET_KEY: &str = "authorization";
+
+/// Name of the Secret holding the API key of the HTTP tool server generated for the
+/// `DataSource` `datasource` (`<datasource>-mcp-api-key`). The controller creates it with a
+/// random key, or adopts an existing one and keeps its key.
+///
+/// ```
+/// assert_eq!(datasource_model::kubernetes::api_key_secret_name("sales"), "sales-mcp-api-key");
+/// ```
+pub fn api_key_secret_name(datasource: &str) -> String {
+    format!("{datasource}-mcp-api-key")
+}
+
 /// HTTP port of servers that serve streamable HTTP themselves.
 const HTTP_PORT: u16 = 8080;
 /// Port kmcp's agentgateway listens on for stdio servers (kmcp's default).
@@ -247,10 +266,13 @@ impl<'a> Valid<'a> {
             args.push(format!(
                 "--allowed-host={name},{name}.{ns},{name}.{ns}.svc,{name}.{ns}.svc.cluster.local"
             ));
-            // The server refuses to listen beyond loopback without authentication unless told
-            // to; the generated pods are reached only through their cluster-internal Service
-            // and the controller does not provision API keys yet (docs/deployment.md).
-            args.push("--insecure-no-auth".to_owned());
+            // A RemoteMCPServer's Deployment reads its API key from the generated Secret
+            // (`MCP_API_KEY`) and kagent sends it (`headersFrom`). kmcp's MCPServer has no way to
+            // make kagent send a header, so that kind still opts out of authentication; its pod
+            // is reached only through kmcp's cluster-internal Service (docs/deployment.md).
+            if self.kind != ToolServerKind::RemoteMcpServer {
+                args.push("--insecure-no-auth".to_owned());
+            }
         }
         if !self.read_only {
             args.push("--allow-writes".into());
@@ -487,6 +509,14 @@ impl<'a> Valid<'a> {
             }
             Credential::None => {}
         }
+        // The server's API key, from the Secret the controller generates (never a value here).
+        env.push(json!({
+            "name": API_KEY_ENV,
+            "valueFrom": { "secretKeyRef": {
+                "name": api_key_secret_name(self.name),
+                "key": API_KEY_SECRET_KEY,
+            } },
+        }));
         if self.uses_config_file() {
             volumes
                 .push(json!({ "name": "config", "configMap": { "name": self.config_map_name() } }));
@@ -571,6 +601,15 @@ impl<'a> Valid<'a> {
                 "protocol": "STREAMABLE_HTTP",
                 "url": format!("http://{}.{}:{HTTP_PORT}/mcp", self.child_name(), self.namespace),
                 "timeout": "30s",
+                // kagent reads the header value from the generated Secret on each connection.
+                "headersFrom": [{
+                    "name": "Authorization",
+                    "valueFrom": {
+                        "type": "Secret",
+                        "name": api_key_secret_name(self.name),
+                        "key": AUTHORIZATION_SECRET_KEY,
+                    },
+                }],
             },
         })
     }
@@ -696,6 +735,12 @@ fn secret_volume(secret: &SecretKeyRef, key: &str) -> Value {
 /// `file-oidc` environment (`DATABRICKS_AUTH_TYPE`, `DATABRICKS_OIDC_TOKEN_FILEPATH`,
 /// `DATABRICKS_CLIENT_ID`, `DATABRICKS_TOKEN_AUDIENCE` when the audience is set) and the
 /// pod's `serviceAccountName` when the spec names one.
+///
+/// A `RemoteMCPServer`'s server is authenticated: its container reads `MCP_API_KEY` from the
+/// Secret [`api_key_secret_name`] (key [`API_KEY_SECRET_KEY`]) and the RemoteMCPServer's
+/// `headersFrom` makes kagent send `Authorization` from the same Secret (key
+/// [`AUTHORIZATION_SECRET_KEY`]). The Secret itself is not among the manifests: the controller
+/// creates it with a random key (or keeps the key of an existing one).
 ///
 /// ```
 /// use datasource_model::kubernetes::{tool_server_manifests, DataSourceResource};

@@ -15,7 +15,11 @@
 //! 3. runs the pure [`reconcile`](fn@super::reconcile);
 //! 4. server-side applies every child with the field manager [`FIELD_MANAGER`], with the
 //!    pod-template annotation [`ANNOTATION_CREDENTIALS_HASH`] (a SHA-256 of the Secret's data,
-//!    so a rotated Secret rolls the tool-server pods; the credential itself is never written);
+//!    so a rotated Secret rolls the tool-server pods; the credential itself is never written).
+//!    Before the children of a `RemoteMCPServer` are applied, the Secret
+//!    [`api_key_secret_name`] holding the HTTP server's API key is ensured (see
+//!    [`ensure_api_key_secret`]): created with a random key, or adopted with its key kept, and
+//!    a SHA-256 of the key goes into the pod-template annotation [`ANNOTATION_API_KEY_HASH`];
 //! 5. deletes children of this `DataSource` the spec no longer wants (label
 //!    [`LABEL_DATASOURCE`] *and* a controller owner reference with this object's uid; objects
 //!    carrying the label without that reference are left alone);
@@ -49,7 +53,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 
-use super::children::LABEL_DATASOURCE;
+use super::children::{
+    API_KEY_SECRET_KEY, AUTHORIZATION_SECRET_KEY, LABEL_DATASOURCE, api_key_secret_name,
+};
 use super::reconcile::{
     CONDITION_READY, Children, FailureKind, ProviderFailure, reconcile_discovered,
 };
@@ -67,6 +73,11 @@ pub const FIELD_MANAGER: &str = "kagent-datasource-controller";
 pub const DEFAULT_REFRESH: Duration = Duration::from_secs(600);
 /// Pod-template annotation holding a SHA-256 of the credential Secret's data.
 pub const ANNOTATION_CREDENTIALS_HASH: &str = "kagent.dev/credentials-hash";
+/// Pod-template annotation holding a SHA-256 of the generated server's API key, so a new key
+/// (a deleted and regenerated Secret) rolls the tool-server pods.
+pub const ANNOTATION_API_KEY_HASH: &str = "kagent.dev/api-key-hash";
+/// Bytes of OS randomness in a generated API key (base64url without padding: 43 characters).
+const API_KEY_BYTES: usize = 32;
 /// First delay after a transient failure; doubles per consecutive failure up to the refresh
 /// interval.
 const BACKOFF_BASE: Duration = Duration::from_secs(5);
@@ -395,6 +406,17 @@ pub enum ControllerError {
         /// The decoding error.
         message: String,
     },
+    /// The operating system's random number generator failed while generating an API key.
+    #[error(
+        "cannot generate the API key of Secret {secret}: the operating system's random number \
+         generator failed ({message}); the Secret was not written"
+    )]
+    Random {
+        /// `namespace/name` of the API-key Secret.
+        secret: String,
+        /// The generator's error.
+        message: String,
+    },
 }
 
 impl ControllerError {
@@ -407,7 +429,7 @@ impl ControllerError {
 
     /// Whether retrying may help (API errors do; an undecodable object waits for a change).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Kube { .. })
+        matches!(self, Self::Kube { .. } | Self::Random { .. })
     }
 }
 
@@ -547,6 +569,149 @@ async fn read_credential(
                     }
                 ),
             )))
+        }
+    }
+}
+
+/// A fresh API key: [`API_KEY_BYTES`] bytes from the OS RNG, base64url without padding.
+fn generate_api_key() -> Result<SecretString, getrandom::Error> {
+    use base64::Engine;
+    let mut bytes = [0u8; API_KEY_BYTES];
+    getrandom::fill(&mut bytes)?;
+    let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    bytes.fill(0);
+    Ok(SecretString::from(key))
+}
+
+/// The API key of an existing Secret, when it is one the server accepts (UTF-8, no
+/// surrounding whitespace, at least 16 characters).
+fn usable_api_key(secret: &Secret) -> Option<SecretString> {
+    let bytes = secret.data.as_ref()?.get(API_KEY_SECRET_KEY)?;
+    let text = std::str::from_utf8(&bytes.0).ok()?;
+    (text.trim() == text && text.chars().count() >= 16).then(|| SecretString::from(text.to_owned()))
+}
+
+/// A SHA-256 (hex) of an API key, for the pod-template annotation.
+fn api_key_hash(key: &SecretString) -> String {
+    use secrecy::ExposeSecret;
+    Sha256::digest(key.expose_secret().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Ensures the Secret [`api_key_secret_name`]`(name)` in `ns` holds the API key of the HTTP
+/// tool server generated for the `DataSource` `name` (uid `uid`), and returns a SHA-256 (hex) of
+/// the key.
+///
+/// An existing Secret with a usable key under [`API_KEY_SECRET_KEY`] keeps its key (no
+/// rotation on reconcile); it is adopted (owner reference, labels) and its
+/// [`AUTHORIZATION_SECRET_KEY`] set to `Bearer <key>` when either is missing. Otherwise a key of
+/// 32 bytes from the OS random number generator (base64url) is generated and the Secret applied.
+/// The key is never logged nor returned.
+///
+/// # Errors
+/// [`ControllerError::Kube`] when the API server refuses the read or the apply;
+/// [`ControllerError::Random`] when the OS RNG fails.
+pub async fn ensure_api_key_secret(
+    ctx: &Context,
+    ns: &str,
+    name: &str,
+    uid: &str,
+) -> Result<String, ControllerError> {
+    use base64::Engine;
+    use secrecy::ExposeSecret;
+    let secret_name = api_key_secret_name(name);
+    let api: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
+    let existing = api
+        .get_opt(&secret_name)
+        .await
+        .map_err(|e| ControllerError::kube(format!("get Secret {ns}/{secret_name}"), e))?;
+    let kept = existing.as_ref().and_then(usable_api_key);
+    if existing.is_some() && kept.is_none() {
+        warn!(secret = %secret_name, %ns, "the API-key Secret has no usable key; generating one");
+    }
+    let key = match kept {
+        Some(key) => key,
+        None => generate_api_key().map_err(|e| ControllerError::Random {
+            secret: format!("{ns}/{secret_name}"),
+            message: e.to_string(),
+        })?,
+    };
+    let hash = api_key_hash(&key);
+    let authorization = format!("Bearer {}", key.expose_secret());
+    let up_to_date = existing.as_ref().is_some_and(|secret| {
+        let owned = secret
+            .owner_references()
+            .iter()
+            .any(|o| o.uid == uid && o.kind == KIND && o.controller == Some(true));
+        let header = secret
+            .data
+            .as_ref()
+            .and_then(|d| d.get(AUTHORIZATION_SECRET_KEY))
+            .is_some_and(|v| v.0 == authorization.as_bytes());
+        let used_key = secret
+            .data
+            .as_ref()
+            .and_then(|d| d.get(API_KEY_SECRET_KEY))
+            .is_some_and(|v| v.0 == key.expose_secret().as_bytes());
+        owned && header && used_key
+    });
+    if up_to_date {
+        return Ok(hash);
+    }
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut owner = json!({
+        "apiVersion": API_VERSION, "kind": KIND, "name": name,
+        "controller": true, "blockOwnerDeletion": true,
+    });
+    if !uid.is_empty() {
+        owner["uid"] = json!(uid);
+    }
+    let manifest = json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": secret_name,
+            "namespace": ns,
+            "labels": {
+                LABEL_DATASOURCE: name,
+                "app.kubernetes.io/managed-by": "kagent-datasource",
+            },
+            "ownerReferences": [owner],
+        },
+        "type": "Opaque",
+        "data": {
+            API_KEY_SECRET_KEY: b64.encode(key.expose_secret()),
+            AUTHORIZATION_SECRET_KEY: b64.encode(&authorization),
+        },
+    });
+    drop(authorization);
+    let params = PatchParams::apply(&ctx.config.field_manager).force();
+    api.patch(&secret_name, &params, &Patch::Apply(&manifest))
+        .await
+        .map_err(|e| ControllerError::kube(format!("apply Secret {ns}/{secret_name}"), e))?;
+    info!(
+        %ns,
+        secret = %secret_name,
+        adopted = existing.is_some(),
+        "applied the tool server's API-key Secret"
+    );
+    Ok(hash)
+}
+
+/// Puts the API-key hash on the pod template of a Deployment.
+fn annotate_api_key(manifest: &mut Value, hash: &str) {
+    if manifest["kind"] != "Deployment" {
+        return;
+    }
+    if let Some(obj) = manifest
+        .pointer_mut("/spec/template/metadata")
+        .and_then(Value::as_object_mut)
+    {
+        let annotations = obj.entry("annotations").or_insert_with(|| json!({}));
+        if let Some(map) = annotations.as_object_mut() {
+            map.insert(ANNOTATION_API_KEY_HASH.into(), json!(hash));
         }
     }
 }
@@ -773,9 +938,17 @@ pub async fn reconcile_object(
 
     if let Children::Apply(manifests) = &output.children {
         let mut manifests = manifests.clone();
+        let api_key_hash = if manifests.iter().any(|m| m["kind"] == "RemoteMCPServer") {
+            Some(ensure_api_key_secret(&ctx, &ns, &name, &uid).await?)
+        } else {
+            None
+        };
         for manifest in &mut manifests {
             if let Some(hash) = &hash {
                 annotate(manifest, hash);
+            }
+            if let Some(key_hash) = &api_key_hash {
+                annotate_api_key(manifest, key_hash);
             }
             apply_child(&ctx, &ns, manifest).await?;
         }
@@ -830,7 +1003,8 @@ pub fn watched_resources() -> Vec<(&'static str, &'static str)> {
 ///
 /// Watches `DataSource`s (in `config.namespace` or every namespace), the children labelled
 /// [`LABEL_DATASOURCE`] (ConfigMap, Deployment, Service, MCPServer, RemoteMCPServer) and
-/// Secrets; a Secret change requeues the `DataSource`s that reference it.
+/// Secrets; a Secret change requeues the `DataSource`s that reference it or own it (the API-key
+/// Secret of a RemoteMCPServer).
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -897,8 +1071,15 @@ pub async fn run(
                     .state()
                     .into_iter()
                     .filter(|ds| {
+                        // The credential Secret it references, or the API-key Secret it owns.
+                        let owns = ds.uid().is_some_and(|uid| {
+                            secret
+                                .owner_references()
+                                .iter()
+                                .any(|o| o.uid == uid && o.kind == KIND)
+                        });
                         ds.namespace() == secret_ns
-                            && referenced_secret(ds) == Some(secret_name.as_str())
+                            && (owns || referenced_secret(ds) == Some(secret_name.as_str()))
                     })
                     .map(|ds| ObjectRef::from_obj_with(ds.as_ref(), secret_ar.clone()))
                     .collect::<Vec<_>>()
@@ -1097,7 +1278,7 @@ pub fn rbac_rules() -> Vec<Value> {
     vec![
         child(GROUP, &[PLURAL], &["list", "watch"]),
         child(GROUP, &[&format!("{PLURAL}/status")], &["patch"]),
-        child("", &["secrets"], &["get", "list", "watch"]),
+        child("", &["secrets"], &["create", "get", "list", "patch", "watch"]),
         child(
             "",
             &["configmaps", "services"],

@@ -43,8 +43,9 @@ mod types;
 mod validate;
 
 pub use children::{
-    DATABRICKS_SERVER, DATASOURCE_SERVER, DEFAULT_TOOLS, LABEL_DATASOURCE, LABEL_PROVIDER,
-    WORKLOAD_IDENTITY_TOKEN_DIR, agent_tool_entry, agent_tool_entry_for, tool_server_manifests,
+    API_KEY_ENV, API_KEY_SECRET_KEY, AUTHORIZATION_SECRET_KEY, DATABRICKS_SERVER, DATASOURCE_SERVER, DEFAULT_TOOLS, LABEL_DATASOURCE, LABEL_PROVIDER,
+    WORKLOAD_IDENTITY_TOKEN_DIR, agent_tool_entry, agent_tool_entry_for, api_key_secret_name,
+    tool_server_manifests,
 };
 pub use crd::{PLURAL, crd, crd_yaml, open_api_v3_schema, yaml_stream};
 pub use provider::{PROVIDER_TIMEOUT, reconcile};
