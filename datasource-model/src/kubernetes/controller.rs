@@ -1278,7 +1278,11 @@ pub fn rbac_rules() -> Vec<Value> {
     vec![
         child(GROUP, &[PLURAL], &["list", "watch"]),
         child(GROUP, &[&format!("{PLURAL}/status")], &["patch"]),
-        child("", &["secrets"], &["create", "get", "list", "patch", "watch"]),
+        child(
+            "",
+            &["secrets"],
+            &["create", "get", "list", "patch", "watch"],
+        ),
         child(
             "",
             &["configmaps", "services"],

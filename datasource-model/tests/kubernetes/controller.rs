@@ -48,6 +48,8 @@ impl Seen {
 #[derive(Clone, Default)]
 struct FakeApi {
     secret: Arc<Mutex<Option<Value>>>,
+    /// Secrets written by the controller (the generated API-key Secret), by name.
+    written: Arc<Mutex<HashMap<String, Value>>>,
     existing: Arc<Mutex<HashMap<String, Vec<Value>>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
@@ -78,6 +80,13 @@ impl Respond for FakeApi {
         let segments: Vec<&str> = path.split('/').collect();
         match req.method.as_str() {
             "GET" if path.contains("/secrets/") => {
+                let name = segments.last().copied().unwrap_or_default();
+                if let Some(written) = self.written.lock().expect("lock").get(name) {
+                    return ResponseTemplate::new(200).set_body_json(written.clone());
+                }
+                if name.ends_with("-mcp-api-key") {
+                    return status_404(name);
+                }
                 match self.secret.lock().expect("lock").clone() {
                     Some(secret) => ResponseTemplate::new(200).set_body_json(secret),
                     None => status_404("secret"),
@@ -96,6 +105,13 @@ impl Respond for FakeApi {
                     "apiVersion": "v1", "kind": "List",
                     "metadata": {"resourceVersion": "7"}, "items": items,
                 }))
+            }
+            "PATCH" if path.contains("/secrets/") => {
+                let name = segments.last().copied().unwrap_or_default().to_owned();
+                let mut stored = body.clone();
+                stored["metadata"]["resourceVersion"] = json!("21");
+                self.written.lock().expect("lock").insert(name, stored);
+                ResponseTemplate::new(200).set_body_json(body)
             }
             "PATCH" => ResponseTemplate::new(200).set_body_json(body),
             "POST" => ResponseTemplate::new(201).set_body_json(body),
@@ -492,7 +508,10 @@ async fn a_spec_change_prunes_only_our_own_children() {
         .iter()
         .filter_map(|s| s.body["kind"].as_str())
         .collect();
-    assert_eq!(kinds, ["Deployment", "Service", "RemoteMCPServer"]);
+    assert_eq!(
+        kinds,
+        ["Secret", "Deployment", "Service", "RemoteMCPServer"]
+    );
     let deletes: Vec<String> = seen
         .iter()
         .filter(|s| s.method == "DELETE")
@@ -795,10 +814,18 @@ async fn workload_identity_reads_no_secret_and_applies_a_projected_token_child()
 
         let seen = h.take();
         let lines: Vec<String> = seen.iter().map(Seen::line).collect();
-        let mut expected: Vec<String> = child_paths
-            .iter()
-            .map(|p| format!("PATCH {p}?{}", apply_query()))
-            .collect();
+        let mut expected: Vec<String> = Vec::new();
+        if tool_server == "RemoteMCPServer" {
+            // The server's API key (not a platform credential): read, then created.
+            let key = "/api/v1/namespaces/default/secrets/sales-fabric-mcp-api-key";
+            expected.push(format!("GET {key}?"));
+            expected.push(format!("PATCH {key}?{}", apply_query()));
+        }
+        expected.extend(
+            child_paths
+                .iter()
+                .map(|p| format!("PATCH {p}?{}", apply_query())),
+        );
         expected.extend(list_lines());
         expected.push(format!(
             "PATCH /apis/kagent.dev/v1alpha1/namespaces/default/datasources/sales-fabric/status?{}",
@@ -823,7 +850,11 @@ async fn workload_identity_reads_no_secret_and_applies_a_projected_token_child()
         assert_eq!(status.warehouse_id, None, "{tool_server}");
         assert!(status.available_models.is_empty(), "{tool_server}");
 
-        let server = &applied(&seen)[0].body;
+        let server = &applied(&seen)
+            .into_iter()
+            .find(|s| s.body["kind"] != "Secret")
+            .expect("a child")
+            .body;
         let (env, pod, container) = if tool_server == "MCPServer" {
             let d = &server["spec"]["deployment"];
             let env: BTreeMap<String, String> = d["env"]
@@ -840,6 +871,8 @@ async fn workload_identity_reads_no_secret_and_applies_a_projected_token_child()
                 .as_array()
                 .expect("env")
                 .iter()
+                // The server's own API key is checked by `assert_api_key_refs`.
+                .filter(|v| v["name"] != "MCP_API_KEY")
                 .map(|v| {
                     (
                         v["name"].as_str().unwrap_or_default().to_owned(),
@@ -875,7 +908,16 @@ async fn workload_identity_reads_no_secret_and_applies_a_projected_token_child()
             "{tool_server}"
         );
         for s in &seen {
-            let body = s.body.to_string();
+            // The server's API key is the only Secret reference allowed (no credential Secret).
+            if s.body["kind"] == "Secret" {
+                assert!(
+                    s.path.ends_with("/sales-fabric-mcp-api-key"),
+                    "{}",
+                    s.line()
+                );
+                continue;
+            }
+            let body = without_api_key_refs(&s.body).to_string();
             for word in [
                 "secretRef",
                 "secretKeyRef",
@@ -920,6 +962,233 @@ async fn workload_identity_reads_no_secret_and_applies_a_projected_token_child()
             "{tool_server}: {lines:#?}"
         );
     }
+}
+
+/// Asserts a generated child carries exactly the expected references to the API-key Secret
+/// (a Deployment's `MCP_API_KEY`, a RemoteMCPServer's `headersFrom`), and returns it without
+/// them.
+fn without_api_key_refs(body: &Value) -> Value {
+    let mut body = body.clone();
+    match body["kind"].as_str() {
+        Some("Deployment") => {
+            if let Some(env) = body
+                .pointer_mut("/spec/template/spec/containers/0/env")
+                .and_then(Value::as_array_mut)
+            {
+                let before = env.len();
+                env.retain(|e| {
+                    e != &json!({"name": "MCP_API_KEY", "valueFrom": {"secretKeyRef":
+                        {"name": "sales-fabric-mcp-api-key", "key": "api-key"}}})
+                });
+                assert_eq!(
+                    before - env.len(),
+                    1,
+                    "one MCP_API_KEY from the API-key Secret"
+                );
+            }
+        }
+        Some("RemoteMCPServer") => {
+            let headers = body["spec"]
+                .as_object_mut()
+                .and_then(|spec| spec.remove("headersFrom"));
+            assert_eq!(
+                headers,
+                Some(json!([{"name": "Authorization", "valueFrom":
+                    {"type": "Secret", "name": "sales-fabric-mcp-api-key", "key": "authorization"}}]))
+            );
+        }
+        _ => {}
+    }
+    body
+}
+
+/// The API key the controller wrote into the generated Secret (decoded), if it wrote one.
+fn written_api_key(seen: &[Seen]) -> Option<String> {
+    use base64::Engine;
+    let secret = seen
+        .iter()
+        .find(|s| s.method == "PATCH" && s.path.ends_with("/secrets/sales-fabric-mcp-api-key"))?;
+    let decode = |key: &str| {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(secret.body["data"][key].as_str().expect("base64 data"))
+            .expect("base64");
+        String::from_utf8(bytes).expect("UTF-8")
+    };
+    let key = decode("api-key");
+    assert_eq!(decode("authorization"), format!("Bearer {key}"));
+    Some(key)
+}
+
+/// A RemoteMCPServer's server is authenticated: the first reconcile creates the API-key Secret
+/// (32 random bytes, base64url; owned by the DataSource), the Deployment reads it as
+/// `MCP_API_KEY` without `--insecure-no-auth`, the RemoteMCPServer sends it through
+/// `headersFrom`; the second reconcile reuses the Secret (no write, same key, same pods).
+#[tokio::test]
+async fn a_remote_server_gets_an_api_key_secret_created_once() {
+    let h = Harness::new().await;
+    h.secret(&[("token", CANARY)]);
+    let ctx = h.context(FakeFactory::new(Mode::Healthy));
+    let remote = |v: &mut Value| v["spec"]["toolServer"] = json!({"kind": "RemoteMCPServer"});
+    reconcile_object(proposal_object(remote), Arc::clone(&ctx))
+        .await
+        .expect("reconciles");
+    let first = h.take();
+    let key = written_api_key(&first).expect("the API-key Secret is created");
+    assert_eq!(key.len(), 43, "32 bytes, base64url without padding");
+    assert!(
+        key.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    );
+    let secret = applied(&first)
+        .into_iter()
+        .find(|s| s.body["kind"] == "Secret")
+        .expect("secret applied");
+    assert_eq!(
+        secret.query.get("fieldManager").map(String::as_str),
+        Some(FIELD_MANAGER)
+    );
+    assert_eq!(secret.body["metadata"]["ownerReferences"][0]["uid"], UID);
+    assert_eq!(
+        secret.body["metadata"]["ownerReferences"][0]["controller"],
+        true
+    );
+    assert_eq!(
+        secret.body["metadata"]["labels"]["kagent.dev/datasource"],
+        "sales-fabric"
+    );
+    let kinds: Vec<&str> = applied(&first)
+        .iter()
+        .filter_map(|s| s.body["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["Secret", "Deployment", "Service", "RemoteMCPServer"],
+        "Secret first"
+    );
+    let deployment = applied(&first)
+        .into_iter()
+        .find(|s| s.body["kind"] == "Deployment")
+        .expect("deployment");
+    let args = &deployment.body["spec"]["template"]["spec"]["containers"][0]["args"];
+    assert!(!args.to_string().contains("--insecure-no-auth"), "{args}");
+    without_api_key_refs(&deployment.body);
+    let key_hash =
+        deployment.body["spec"]["template"]["metadata"]["annotations"]["kagent.dev/api-key-hash"]
+            .as_str()
+            .expect("api-key hash annotation")
+            .to_owned();
+    assert_eq!(key_hash.len(), 64);
+    let remote_server = applied(&first)
+        .into_iter()
+        .find(|s| s.body["kind"] == "RemoteMCPServer")
+        .expect("remote");
+    without_api_key_refs(&remote_server.body);
+    // The key is only in the Secret: no other request carries it, plain or encoded.
+    let encoded = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(&key)
+    };
+    for s in first.iter().filter(|s| !s.path.contains("/secrets/")) {
+        let body = s.body.to_string();
+        assert!(
+            !body.contains(&key) && !body.contains(&encoded),
+            "{}",
+            s.line()
+        );
+    }
+    if let Some(dir) = crd_dir("a_remote_server_gets_an_api_key_secret_created_once") {
+        for patch in applied(&first) {
+            assert_valid_object(&dir, &patch.body);
+        }
+    }
+
+    // Second reconcile: the Secret is read and reused, never rewritten.
+    reconcile_object(proposal_object(remote), Arc::clone(&ctx))
+        .await
+        .expect("reconciles");
+    let second = h.take();
+    let secret_lines: Vec<String> = second
+        .iter()
+        .filter(|s| s.path.contains("/secrets/sales-fabric-mcp-api-key"))
+        .map(Seen::line)
+        .collect();
+    assert_eq!(
+        secret_lines,
+        ["GET /api/v1/namespaces/default/secrets/sales-fabric-mcp-api-key?"]
+    );
+    let again = applied(&second)
+        .into_iter()
+        .find(|s| s.body["kind"] == "Deployment")
+        .expect("deployment");
+    assert_eq!(
+        again.body["spec"]["template"]["metadata"]["annotations"]["kagent.dev/api-key-hash"],
+        key_hash.as_str(),
+        "same key, no rollout"
+    );
+}
+
+/// An existing API-key Secret (made by hand, not owned) is adopted with its key kept; the key
+/// never reaches the status, an Event, a log-visible error or a Debug output.
+#[tokio::test]
+async fn an_existing_api_key_is_adopted_and_never_leaks() {
+    const KEY_CANARY: &str = "mcpkey-canary-5d1e8b2f4a7c9e0b";
+    let h = Harness::new().await;
+    h.secret(&[("token", CANARY)]);
+    {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        h.api.written.lock().expect("lock").insert(
+            "sales-fabric-mcp-api-key".to_owned(),
+            json!({"apiVersion": "v1", "kind": "Secret",
+                "metadata": {"name": "sales-fabric-mcp-api-key", "namespace": "default",
+                    "resourceVersion": "5"},
+                "type": "Opaque", "data": {"api-key": b64.encode(KEY_CANARY)}}),
+        );
+    }
+    let ctx = h.context(FakeFactory::new(Mode::Healthy));
+    let remote = |v: &mut Value| v["spec"]["toolServer"] = json!({"kind": "RemoteMCPServer"});
+    let action = reconcile_object(proposal_object(remote), Arc::clone(&ctx))
+        .await
+        .expect("reconciles");
+    let seen = h.take();
+    assert_eq!(
+        written_api_key(&seen).as_deref(),
+        Some(KEY_CANARY),
+        "adopted: owner reference and Authorization added, key kept"
+    );
+    let secret = seen
+        .iter()
+        .find(|s| s.method == "PATCH" && s.path.contains("/secrets/"))
+        .expect("secret");
+    assert_eq!(secret.body["metadata"]["ownerReferences"][0]["uid"], UID);
+    for s in seen.iter().filter(|s| !s.path.contains("/secrets/")) {
+        assert!(!s.body.to_string().contains(KEY_CANARY), "{}", s.line());
+    }
+    let status = status_of(&seen);
+    assert!(status.is_ready(), "{status:#?}");
+    assert!(
+        !serde_json::to_string(&status)
+            .expect("json")
+            .contains(KEY_CANARY)
+    );
+    let events: Vec<&Seen> = seen.iter().filter(|s| s.path.contains("/events")).collect();
+    assert!(!events.is_empty(), "a Ready transition records an Event");
+    for debug in [
+        format!("{ctx:?}"),
+        format!("{action:?}"),
+        format!("{status:?}"),
+    ] {
+        assert!(!debug.contains(KEY_CANARY), "{debug}");
+    }
+    // Once adopted, the next reconcile reuses the Secret without writing it.
+    reconcile_object(proposal_object(remote), ctx)
+        .await
+        .expect("reconciles");
+    let again = h.take();
+    assert!(
+        written_api_key(&again).is_none(),
+        "no rewrite of an up-to-date Secret"
+    );
 }
 
 /// RBAC: the verbs the controller uses (every request of the reconciles above, plus the list

@@ -83,7 +83,49 @@ struct PodView {
     text: String,
 }
 
+/// `manifests` without the references to the server's own API-key Secret (a Deployment's
+/// `MCP_API_KEY`, a RemoteMCPServer's `headersFrom`), asserting they are exactly those: the
+/// API key authenticates kagent to the tool server and is no platform credential.
+fn without_api_key_refs(manifests: &[Value]) -> Vec<Value> {
+    let mut out = manifests.to_vec();
+    for m in &mut out {
+        let secret = format!(
+            "{}-mcp-api-key",
+            m["metadata"]["labels"]["kagent.dev/datasource"]
+                .as_str()
+                .unwrap_or_default()
+        );
+        match m["kind"].as_str() {
+            Some("Deployment") => {
+                let env = m
+                    .pointer_mut("/spec/template/spec/containers/0/env")
+                    .and_then(Value::as_array_mut)
+                    .expect("env list");
+                let before = env.len();
+                env.retain(|e| {
+                    e != &json!({"name": "MCP_API_KEY", "valueFrom":
+                        {"secretKeyRef": {"name": secret, "key": "api-key"}}})
+                });
+                assert_eq!(before - env.len(), 1, "MCP_API_KEY from {secret}");
+            }
+            Some("RemoteMCPServer") => {
+                let headers = m["spec"]
+                    .as_object_mut()
+                    .and_then(|spec| spec.remove("headersFrom"));
+                assert_eq!(
+                    headers,
+                    Some(json!([{"name": "Authorization", "valueFrom":
+                        {"type": "Secret", "name": secret, "key": "authorization"}}]))
+                );
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn pod_view(manifests: &[Value]) -> PodView {
+    let manifests = &without_api_key_refs(manifests);
     let text = serde_json::to_string(manifests).expect("json");
     if let Some(mcp) = manifests.iter().find(|m| m["kind"] == "MCPServer") {
         let d = &mcp["spec"]["deployment"];
