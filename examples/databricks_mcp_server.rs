@@ -567,6 +567,29 @@ mod tests {
         Ok(())
     }
 
+    #[tokio::test]
+    async fn identity_passthrough_needs_oauth_and_never_falls_back() -> Result<()> {
+        let mut flags = PROPOSAL_FLAGS.to_vec();
+        flags.push("--identity-passthrough");
+        let err = Args::try_parse_from(&flags).expect_err("needs --oauth-issuer");
+        assert!(err.to_string().contains("--oauth-issuer"), "{err}");
+        // With OAuth flags but a call that carries no user token (this in-process pipe): the
+        // datasource tools refuse instead of running as the server's identity.
+        flags.extend([
+            "--oauth-issuer=https://issuer.test",
+            "--oauth-audience=http://127.0.0.1:8765/mcp",
+        ]);
+        let server = workspace().await;
+        let client = connect(&flags, &server).await?;
+        let err = list_models(&client).await.expect_err("refused");
+        assert!(
+            format!("{err:#}").contains("identity pass-through"),
+            "{err:#}"
+        );
+        client.cancel().await?;
+        Ok(())
+    }
+
     #[test]
     fn toolset_defaults_follow_models() -> Result<()> {
         let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
