@@ -28,7 +28,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use databricks_client::{Config, WorkspaceClient};
-use datasource_model::{DatabricksConfig, DatabricksSource, DynDataSource};
+use datasource_model::{DatabricksConfig, DatabricksSource, DynDataSource, PrincipalSources};
 use mcp_tools::rmcp_adapter::McpServer;
 use mcp_tools::{
     BUNDLE_TOOLSET, BundleToolset, BundleToolsetOptions, DATASOURCE_TOOLSET, DataSourceToolset,
@@ -131,6 +131,12 @@ struct Args {
     /// The most a caller's `wait_seconds` may ask for (runs, cluster starts, deployments).
     #[arg(long, default_value_t = 600)]
     max_wait_seconds: u64,
+    /// Identity pass-through (row-level security): datasource queries run with each caller's
+    /// own OAuth access token as the Databricks credential, so Unity Catalog grants, row
+    /// filters and column masks apply per end user. Needs `--transport http` with OAuth
+    /// (--oauth-issuer); the workspace must accept the issuer's tokens (token federation).
+    #[arg(long, requires = "oauth_issuer")]
+    identity_passthrough: bool,
     #[command(flatten)]
     governance: governance::GovernanceArgs,
     #[command(flatten)]
@@ -140,7 +146,11 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<()> {
     governance::init_tracing();
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if args.identity_passthrough && !matches!(args.transport.transport, serve::Transport::Http) {
+        bail!("--identity-passthrough needs --transport http with OAuth (--oauth-issuer)");
+    }
+    args.transport.identity_passthrough = args.identity_passthrough;
     // Non-UTF-8 variables are skipped (none of the Databricks ones may be).
     let env: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
@@ -238,7 +248,16 @@ async fn build_server(args: &Args, env: &[(String, String)]) -> Result<McpServer
                     .with_limits(limits)
                     .with_wait_timeout_ms(args.wait_timeout_ms)
                     .with_models(args.models.clone());
-                builder.toolset(Arc::new(DataSourceToolset::new(source, options)))
+                let mut toolset = DataSourceToolset::new(source, options);
+                if args.identity_passthrough {
+                    // Each caller's queries run on a client holding the caller's token.
+                    let per_caller = PrincipalSources::databricks(
+                        &databricks.clone().with_host(client.host().as_str()),
+                        Some(args.max_rows as u64),
+                    )?;
+                    toolset = toolset.with_identity_passthrough(Arc::new(per_caller));
+                }
+                builder.toolset(Arc::new(toolset))
             }
             WORKSPACE_TOOLSET => {
                 let mut options = WorkspaceToolsetOptions::new()
@@ -545,6 +564,29 @@ mod tests {
                 "{toolsets}: {message}"
             );
         }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn identity_passthrough_needs_oauth_and_never_falls_back() -> Result<()> {
+        let mut flags = PROPOSAL_FLAGS.to_vec();
+        flags.push("--identity-passthrough");
+        let err = Args::try_parse_from(&flags).expect_err("needs --oauth-issuer");
+        assert!(err.to_string().contains("--oauth-issuer"), "{err}");
+        // With OAuth flags but a call that carries no user token (this in-process pipe): the
+        // datasource tools refuse instead of running as the server's identity.
+        flags.extend([
+            "--oauth-issuer=https://issuer.test",
+            "--oauth-audience=http://127.0.0.1:8765/mcp",
+        ]);
+        let server = workspace().await;
+        let client = connect(&flags, &server).await?;
+        let err = list_models(&client).await.expect_err("refused");
+        assert!(
+            format!("{err:#}").contains("identity pass-through"),
+            "{err:#}"
+        );
+        client.cancel().await?;
         Ok(())
     }
 

@@ -70,6 +70,7 @@ mod local;
 #[cfg(any(feature = "local", feature = "databricks", feature = "bigquery"))]
 mod metric_view;
 mod model;
+mod principal;
 mod query;
 mod result;
 pub mod selection;
@@ -101,6 +102,10 @@ pub use local::{LocalSource, LocalSourceBuilder};
 pub use model::{
     Capabilities, ConnectionCheck, ConnectionReport, DataType, Dimension, Metric, ModelDescription,
     ModelScope, ModelSummary, NativeDefinition, Provider, Relationship, TableDescription,
+};
+pub use principal::{
+    CallerToken, DEFAULT_MAX_PRINCIPALS, DEFAULT_UNKNOWN_EXPIRY_TTL, PrincipalSources,
+    SourceFactory, WallClock,
 };
 pub use query::{
     AskOptions, Direction, Filter, FilterCondition, FilterOperator, FilterValue, Granularity,

@@ -24,6 +24,10 @@ pub(crate) enum Transport {
 /// Transport and authentication flags.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct TransportArgs {
+    /// Pass the caller's OAuth access token to the tools (set by a server's own
+    /// `--identity-passthrough` flag; not a flag here).
+    #[arg(skip)]
+    pub(crate) identity_passthrough: bool,
     /// stdio (default) or Streamable HTTP.
     #[arg(long, value_enum, default_value = "stdio")]
     pub(crate) transport: Transport,
@@ -110,6 +114,7 @@ impl TransportArgs {
             .with_auth(self.auth()?)
             .insecure_no_auth(self.insecure_no_auth)
             .stateless(self.stateless)
+            .with_identity_passthrough(self.identity_passthrough)
             .with_shutdown_grace(Duration::from_secs(self.shutdown_grace_seconds)))
     }
 }

@@ -92,6 +92,7 @@ pub use budget::{DEFAULT_MAX_OUTPUT_BYTES, MAX_QUOTED_BYTES, MIN_MAX_OUTPUT_BYTE
 pub use bundle::{BUNDLE_TOOLSET, BundleToolset, BundleToolsetOptions};
 pub use catalogue::catalogue_markdown;
 pub use datasource::{DATASOURCE_TOOLSET, DataSourceToolset, DataSourceToolsetOptions};
+pub use datasource_model::CallerToken;
 pub use explain::{client_error_output, explain_client_error};
 pub use fn_tool::FnTool;
 pub use metrics::{HttpMetricsLayer, METRICS_CONTENT_TYPE, Metrics};

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use datasource_model::CallerToken;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -106,6 +107,7 @@ pub struct ToolContext {
     cancel: CancellationToken,
     progress: Option<Arc<dyn ProgressSink>>,
     principal: Option<Arc<Principal>>,
+    caller_token: Option<Arc<CallerToken>>,
 }
 
 impl fmt::Debug for ToolContext {
@@ -114,6 +116,7 @@ impl fmt::Debug for ToolContext {
             .field("cancelled", &self.cancel.is_cancelled())
             .field("progress", &self.progress.is_some())
             .field("principal", &self.principal)
+            .field("caller_token", &self.caller_token.is_some())
             .finish()
     }
 }
@@ -145,6 +148,19 @@ impl ToolContext {
     /// The authenticated caller, when the serving layer knows one.
     pub fn principal(&self) -> Option<&Principal> {
         self.principal.as_deref()
+    }
+
+    /// Records the caller's own validated credential, for identity pass-through (the serving
+    /// layer sets it only when pass-through is on). Never logged: `Debug` shows only whether
+    /// there is one.
+    pub fn with_caller_token(mut self, token: CallerToken) -> Self {
+        self.caller_token = Some(Arc::new(token));
+        self
+    }
+
+    /// The caller's own credential, when the serving layer passes it through.
+    pub fn caller_token(&self) -> Option<&CallerToken> {
+        self.caller_token.as_deref()
     }
 
     /// The cancellation token of the call.

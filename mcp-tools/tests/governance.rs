@@ -600,3 +600,29 @@ async fn a_dropped_call_is_audited_as_cancelled_and_frees_its_slot() {
     assert!(!out.is_error, "{}", out.text);
     assert_eq!(lines(&audit)[1]["outcome"], "ok");
 }
+
+/// Identity pass-through: the caller's token on the context never reaches the audit line, the
+/// context's `Debug`, or (echoed by a tool) the output.
+#[tokio::test]
+async fn a_pass_through_caller_token_is_never_audited() {
+    const CALLER: &str = "caller-jwt-CANARY-5e1d";
+    let audit = AuditLog::memory();
+    let r = Registry::builder()
+        .tool(echo())
+        .audit(audit.clone())
+        .build()
+        .unwrap();
+    let ctx = as_("carol").with_caller_token(mcp_tools::CallerToken::new(
+        CALLER.to_owned().into(),
+        Some(std::time::SystemTime::now() + std::time::Duration::from_secs(600)),
+    ));
+    let debug = format!("{ctx:?}");
+    assert!(!debug.contains(CALLER), "{debug}");
+    assert!(debug.contains("caller_token: true"), "{debug}");
+    let out = r.call("echo", json!({"text": "hello"}), ctx).await.unwrap();
+    assert!(!out.is_error);
+    let raw = audit.lines();
+    assert_eq!(raw.len(), 1, "{raw:#?}");
+    assert!(!raw[0].contains(CALLER), "{}", raw[0]);
+    assert_eq!(lines(&audit)[0]["principal"], "carol");
+}

@@ -376,9 +376,20 @@ async fn credentials_never_leak() {
     let keyed = start(loopback().with_auth(api_keys())).await;
     let oauthed =
         start(loopback().with_auth(Auth::OAuth(Box::new(oauth(&issuer, resource))))).await;
+    // Identity pass-through keeps the caller's token for the tools: still never shown.
+    let passthrough = start(
+        loopback()
+            .with_auth(Auth::OAuth(Box::new(oauth(&issuer, resource))))
+            .with_identity_passthrough(true),
+    )
+    .await;
     let mut seen = String::new();
     // The right credential on its server opens a session and calls a tool.
-    for (server, credential) in [(&keyed, KEY_CI), (&oauthed, token.as_str())] {
+    for (server, credential) in [
+        (&keyed, KEY_CI),
+        (&oauthed, token.as_str()),
+        (&passthrough, token.as_str()),
+    ] {
         let url = server.url("/mcp");
         let session = open_session(&url, Some(credential)).await;
         let who = post(
@@ -392,7 +403,7 @@ async fn credentials_never_leak() {
         seen.push_str(&who.body);
     }
     // Every credential on every server and method, accepted or not.
-    for server in [&keyed, &oauthed] {
+    for server in [&keyed, &oauthed, &passthrough] {
         let url = server.url("/mcp");
         for credential in [
             KEY_CI,
@@ -419,6 +430,7 @@ async fn credentials_never_leak() {
     seen.push_str(&format!("{:?}", api_keys()));
     keyed.shutdown().await;
     oauthed.shutdown().await;
+    passthrough.shutdown().await;
 
     let logged = String::from_utf8(logs.lock().expect("logs").clone()).expect("utf-8");
     assert!(

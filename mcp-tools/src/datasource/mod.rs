@@ -17,8 +17,9 @@ mod sql;
 use std::sync::Arc;
 
 use datasource_model::{
-    DynDataSource, Error as SourceError, ModelSelector, QueryOptions, QueryResult,
+    DynDataSource, Error as SourceError, ModelSelector, PrincipalSources, QueryOptions, QueryResult,
 };
+use secrecy::ExposeSecret;
 
 use crate::redact::Redactions;
 use crate::{
@@ -92,6 +93,8 @@ impl DataSourceToolsetOptions {
 #[derive(Debug)]
 struct Shared {
     source: Arc<DynDataSource>,
+    /// Identity pass-through: each caller's own source (built from the caller's token).
+    per_caller: Option<Arc<PrincipalSources>>,
     options: DataSourceToolsetOptions,
 }
 
@@ -116,7 +119,39 @@ impl DataSourceToolset {
     /// Tools over `source`.
     pub fn new(source: Arc<DynDataSource>, options: DataSourceToolsetOptions) -> Self {
         Self {
-            shared: Arc::new(Shared { source, options }),
+            shared: Arc::new(Shared {
+                source,
+                per_caller: None,
+                options,
+            }),
+        }
+    }
+
+    /// Identity pass-through: every call runs on the caller's own source from `sources`,
+    /// built with the caller's token ([`ToolContext::caller_token`], set by a server with
+    /// [`crate::server::HttpConfig::with_identity_passthrough`]), so the backend's grants, row
+    /// filters and column masks apply per end user. A call without a caller token is refused
+    /// with an `isError` result; it never falls back to the shared source's identity.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use datasource_model::{DatabricksConfig, PrincipalSources};
+    /// use mcp_tools::{DataSourceToolset, DataSourceToolsetOptions};
+    ///
+    /// # fn demo(shared: Arc<datasource_model::DynDataSource>, config: DatabricksConfig) -> datasource_model::Result<()> {
+    /// let per_caller = Arc::new(PrincipalSources::databricks(&config, None)?);
+    /// let toolset = DataSourceToolset::new(shared, DataSourceToolsetOptions::new())
+    ///     .with_identity_passthrough(per_caller);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_identity_passthrough(self, sources: Arc<PrincipalSources>) -> Self {
+        let shared = Shared {
+            source: Arc::clone(&self.shared.source),
+            per_caller: Some(sources),
+            options: self.shared.options.clone(),
+        };
+        Self {
+            shared: Arc::new(shared),
         }
     }
 }
@@ -168,14 +203,36 @@ type Outcome = Result<ToolOutput, Failure>;
 impl Shared {
     /// The tool's answer: failures the caller can act on become `isError` results, and the
     /// configured secrets are redacted from whatever is returned.
-    fn finish(&self, out: Outcome) -> Result<ToolOutput, ToolError> {
+    fn finish(&self, out: Outcome, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
+        let passthrough = self.per_caller.is_some();
         let out = match out {
             Ok(out) => out,
             Err(Failure::Tool(e)) => return Err(e),
-            Err(Failure::Source(e)) => ToolOutput::error(explain(&e)),
+            Err(Failure::Source(e)) => ToolOutput::error(explain(&e, passthrough)),
             Err(Failure::Message(m)) => ToolOutput::error(m),
         };
-        Ok(self.options.redactions.apply(out))
+        match ctx.caller_token() {
+            // The caller's own token is redacted too, should a backend echo it.
+            Some(caller) => {
+                let mut redactions = self.options.redactions.clone();
+                redactions.push(caller.token.expose_secret().to_owned());
+                Ok(redactions.apply(out))
+            }
+            None => Ok(self.options.redactions.apply(out)),
+        }
+    }
+
+    /// The source this call runs on: the shared one, or in pass-through mode the caller's own.
+    async fn source(&self, ctx: &ToolContext) -> Result<Arc<DynDataSource>, Failure> {
+        let Some(per_caller) = &self.per_caller else {
+            return Ok(Arc::clone(&self.source));
+        };
+        let Some(caller) = ctx.caller_token() else {
+            return Err(Failure::Message(
+                "this server runs queries as the calling user (identity pass-through), but the call carries no user token: connect over HTTP with an OAuth access token (Authorization: Bearer <token>) from the server's authorization server, or ask the operator to enable OAuth on the server".to_owned(),
+            ));
+        };
+        Ok(per_caller.source_for(caller).await?)
     }
 
     fn limits(&self) -> ResultLimits {
@@ -253,7 +310,7 @@ async fn cancellable<T>(
 }
 
 /// The `isError` text for a source error: what happened and what to do next.
-fn explain(e: &SourceError) -> String {
+fn explain(e: &SourceError, passthrough: bool) -> String {
     let fix = match e {
         SourceError::NotFound { kind: "model", .. } => {
             "call list_models to see the available model_name values".to_owned()
@@ -281,6 +338,12 @@ fn explain(e: &SourceError) -> String {
         }
         SourceError::RateLimited { .. } | SourceError::Unavailable { .. } => {
             "this is temporary; wait a few seconds and retry the same call".to_owned()
+        }
+        SourceError::Unauthenticated { .. } if passthrough => {
+            "sign in again to get a fresh access token, then retry".to_owned()
+        }
+        SourceError::PermissionDenied { .. } if passthrough => {
+            "your identity lacks access to this data; ask a data owner for the grant (retrying will not help)".to_owned()
         }
         SourceError::Unauthenticated { .. } | SourceError::PermissionDenied { .. } => {
             "the server's identity lacks access; ask the operator to fix its credentials or grants (retrying will not help)".to_owned()

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Outcome, Shared};
-use crate::{DynTool, FnTool, ToolAnnotations, ToolOutput, ToolSpec, cap_text};
+use crate::{DynTool, FnTool, ToolAnnotations, ToolContext, ToolOutput, ToolSpec, cap_text};
 
 /// Arguments of `list_models`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -58,13 +58,14 @@ struct DimensionsResult {
 }
 
 impl Shared {
-    async fn list_models(&self, args: ListModelsArgs) -> Outcome {
+    async fn list_models(&self, args: ListModelsArgs, ctx: &ToolContext) -> Outcome {
+        let source = self.source(ctx).await?;
         let mut scope = ModelScope::new();
         if let Some(search) = args.search {
             scope = scope.with_search(search);
         }
         let searched = scope.search.is_some();
-        let listed = self.source.list_models(&scope).await?;
+        let listed = source.list_models(&scope).await?;
         let selection = self.selector().select(listed, |m| m.name.as_str());
         let models = selection.selected;
         // With a search, a selector may just not match the search: only report misses when the
@@ -105,9 +106,10 @@ impl Shared {
         )?)
     }
 
-    async fn describe_model(&self, args: ModelArgs) -> Outcome {
+    async fn describe_model(&self, args: ModelArgs, ctx: &ToolContext) -> Outcome {
+        let source = self.source(ctx).await?;
         self.served(&args.model_name)?;
-        let d = self.source.describe_model(&args.model_name).await?;
+        let d = source.describe_model(&args.model_name).await?;
         let mut text = format!(
             "model {}{}",
             d.name,
@@ -150,9 +152,10 @@ impl Shared {
         Ok(ToolOutput::structured(text, &d)?)
     }
 
-    async fn metrics(&self, args: ModelArgs) -> Outcome {
+    async fn metrics(&self, args: ModelArgs, ctx: &ToolContext) -> Outcome {
+        let source = self.source(ctx).await?;
         self.served(&args.model_name)?;
-        let d = self.source.describe_model(&args.model_name).await?;
+        let d = source.describe_model(&args.model_name).await?;
         let mut text = format!("{} metrics of {}", d.metrics.len(), d.name);
         for m in &d.metrics {
             text.push_str(&format!(
@@ -174,9 +177,10 @@ impl Shared {
         )?)
     }
 
-    async fn dimensions(&self, args: ModelArgs) -> Outcome {
+    async fn dimensions(&self, args: ModelArgs, ctx: &ToolContext) -> Outcome {
+        let source = self.source(ctx).await?;
         self.served(&args.model_name)?;
-        let d = self.source.describe_model(&args.model_name).await?;
+        let d = source.describe_model(&args.model_name).await?;
         let mut text = format!("{} dimensions of {}", d.dimensions.len(), d.name);
         for x in &d.dimensions {
             text.push_str(&format!(
@@ -210,7 +214,7 @@ pub(super) fn list_models(s: &Arc<Shared>) -> DynTool {
                 )
                 .with_title("List semantic models")
                 .with_annotations(ToolAnnotations::read_only()),
-        |s, a: ListModelsArgs, _ctx| async move { s.finish(s.list_models(a).await) },
+        |s, a: ListModelsArgs, ctx| async move { s.finish(s.list_models(a, &ctx).await, &ctx) },
     )
 }
 
@@ -224,7 +228,7 @@ pub(super) fn describe_model(s: &Arc<Shared>) -> DynTool {
         )
         .with_title("Describe a semantic model")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, a: ModelArgs, _ctx| async move { s.finish(s.describe_model(a).await) },
+        |s, a: ModelArgs, ctx| async move { s.finish(s.describe_model(a, &ctx).await, &ctx) },
     )
 }
 
@@ -238,7 +242,7 @@ pub(super) fn get_model_metrics(s: &Arc<Shared>) -> DynTool {
         )
         .with_title("Metrics of a model")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, a: ModelArgs, _ctx| async move { s.finish(s.metrics(a).await) },
+        |s, a: ModelArgs, ctx| async move { s.finish(s.metrics(a, &ctx).await, &ctx) },
     )
 }
 
@@ -252,6 +256,6 @@ pub(super) fn get_model_dimensions(s: &Arc<Shared>) -> DynTool {
                 )
                 .with_title("Dimensions of a model")
                 .with_annotations(ToolAnnotations::read_only()),
-        |s, a: ModelArgs, _ctx| async move { s.finish(s.dimensions(a).await) },
+        |s, a: ModelArgs, ctx| async move { s.finish(s.dimensions(a, &ctx).await, &ctx) },
     )
 }

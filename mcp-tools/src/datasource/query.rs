@@ -74,6 +74,7 @@ struct QueryModelResult {
 
 impl Shared {
     async fn query_model(&self, args: QueryModelArgs, ctx: &ToolContext) -> Outcome {
+        let source = self.source(ctx).await?;
         args.check_known()?;
         let model_name = args.query.model.clone();
         self.served(&model_name)?;
@@ -95,7 +96,7 @@ impl Shared {
             if let Some(ms) = self.options.wait_timeout_ms {
                 options = options.with_timeout_ms(ms);
             }
-            let answer = cancellable(ctx, self.source.ask(&question, &options)).await?;
+            let answer = cancellable(ctx, source.ask(&question, &options)).await?;
             let (table, statement_id) = match answer.result {
                 Some(r) => {
                     let id = r.query_id.clone();
@@ -139,11 +140,8 @@ impl Shared {
         let mut query = args.query.with_limit(rows as u64);
         query.offset = query.offset.filter(|&o| o > 0);
         let offset = query.offset.unwrap_or(0);
-        let result = cancellable(
-            ctx,
-            self.source.query_model(&query, &self.query_options(rows)),
-        )
-        .await?;
+        let result =
+            cancellable(ctx, source.query_model(&query, &self.query_options(rows))).await?;
         let statement_id = result.query_id.clone();
         let sql = result.sql.clone();
         let table = self.table(result, rows, offset, More::Offset);
@@ -175,6 +173,6 @@ pub(super) fn query_model(s: &Arc<Shared>) -> DynTool {
                 )
                 .with_title("Query a semantic model")
                 .with_annotations(ToolAnnotations::read_only()),
-        |s, a: QueryModelArgs, ctx| async move { s.finish(s.query_model(a, &ctx).await) },
+        |s, a: QueryModelArgs, ctx| async move { s.finish(s.query_model(a, &ctx).await, &ctx) },
     )
 }

@@ -68,6 +68,7 @@ struct CancelResult {
 
 impl Shared {
     async fn execute_sql(&self, args: ExecuteSqlArgs, ctx: &ToolContext) -> Outcome {
+        let source = self.source(ctx).await?;
         let policy = if self.options.allow_writes {
             SqlPolicy::allow_writes()
         } else {
@@ -77,8 +78,7 @@ impl Shared {
         let rows = self.limits().effective_rows(args.limit);
         let result = cancellable(
             ctx,
-            self.source
-                .execute_sql(&SqlRequest::new(args.sql), &self.query_options(rows)),
+            source.execute_sql(&SqlRequest::new(args.sql), &self.query_options(rows)),
         )
         .await?;
         let statement_id = result.query_id.clone();
@@ -96,8 +96,9 @@ impl Shared {
         )?)
     }
 
-    async fn get_statement(&self, args: StatementArgs) -> Outcome {
-        let status = self.source.get_statement(&args.statement_id).await?;
+    async fn get_statement(&self, args: StatementArgs, ctx: &ToolContext) -> Outcome {
+        let source = self.source(ctx).await?;
+        let status = source.get_statement(&args.statement_id).await?;
         let rows = self.limits().max_rows;
         let result = status.result.map(|r| self.table(r, rows, 0, More::Sql));
         let mut text = format!("statement {}: {:?}", status.query_id, status.state).to_lowercase();
@@ -127,8 +128,9 @@ impl Shared {
         )?)
     }
 
-    async fn cancel_statement(&self, args: StatementArgs) -> Outcome {
-        self.source.cancel(&args.statement_id).await?;
+    async fn cancel_statement(&self, args: StatementArgs, ctx: &ToolContext) -> Outcome {
+        let source = self.source(ctx).await?;
+        source.cancel(&args.statement_id).await?;
         Ok(ToolOutput::structured(
             format!("cancel requested for statement {}", args.statement_id),
             &CancelResult {
@@ -164,7 +166,7 @@ pub(super) fn execute_sql(s: &Arc<Shared>) -> DynTool {
                 )
                 .with_title("Run SQL")
                 .with_annotations(sql_annotations),
-        |s, a: ExecuteSqlArgs, ctx| async move { s.finish(s.execute_sql(a, &ctx).await) },
+        |s, a: ExecuteSqlArgs, ctx| async move { s.finish(s.execute_sql(a, &ctx).await, &ctx) },
     )
 }
 
@@ -178,7 +180,7 @@ pub(super) fn get_statement(s: &Arc<Shared>) -> DynTool {
                 )
                 .with_title("Poll a statement")
                 .with_annotations(ToolAnnotations::read_only()),
-        |s, a: StatementArgs, _ctx| async move { s.finish(s.get_statement(a).await) },
+        |s, a: StatementArgs, ctx| async move { s.finish(s.get_statement(a, &ctx).await, &ctx) },
     )
 }
 
@@ -199,6 +201,6 @@ pub(super) fn cancel_statement(s: &Arc<Shared>) -> DynTool {
         )
         // Cancelling the caller's own statement changes no data.
         .with_writes_data(false),
-        |s, a: StatementArgs, _ctx| async move { s.finish(s.cancel_statement(a).await) },
+        |s, a: StatementArgs, ctx| async move { s.finish(s.cancel_statement(a, &ctx).await, &ctx) },
     )
 }

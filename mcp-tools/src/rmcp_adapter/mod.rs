@@ -259,12 +259,14 @@ impl ServerHandler for McpServer {
         // Over HTTP, `crate::server` puts the authenticated caller in the request's extensions;
         // rmcp hands the request parts to the handler.
         #[cfg(feature = "server")]
-        if let Some(principal) = context
-            .extensions
-            .get::<::http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<crate::Principal>())
-        {
-            ctx = ctx.with_principal(principal.clone());
+        if let Some(parts) = context.extensions.get::<::http::request::Parts>() {
+            if let Some(principal) = parts.extensions.get::<crate::Principal>() {
+                ctx = ctx.with_principal(principal.clone());
+            }
+            // Present only when the server passes the caller's identity through.
+            if let Some(token) = parts.extensions.get::<crate::CallerToken>() {
+                ctx = ctx.with_caller_token(token.clone());
+            }
         }
         if let Some(token) = context.meta.get_progress_token() {
             ctx = ctx.with_progress(Arc::new(PeerProgress {

@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 
 use super::ServeError;
 use super::oauth::{OAuthConfig, OAuthValidator, TokenRejection};
-use crate::Principal;
+use crate::{CallerToken, Principal};
 
 /// The environment variable holding one API key (the key's name is `default`).
 pub const API_KEY_ENV: &str = "MCP_API_KEY";
@@ -245,13 +245,14 @@ impl Authenticator {
         }
     }
 
-    /// The principal of a request with these headers.
+    /// The principal of a request with these headers and, in OAuth mode, the validated token
+    /// with its expiry (for identity pass-through).
     pub(crate) async fn authenticate(
         &self,
         headers: &http::HeaderMap,
-    ) -> Result<Principal, Refusal> {
+    ) -> Result<(Principal, Option<CallerToken>), Refusal> {
         if let Self::None = self {
-            return Ok(Principal::new("anonymous", "anonymous"));
+            return Ok((Principal::new("anonymous", "anonymous"), None));
         }
         let Some(token) = bearer(headers)? else {
             return Err(Refusal::Unauthorized {
@@ -260,16 +261,22 @@ impl Authenticator {
             });
         };
         match self {
-            Self::None => Ok(Principal::new("anonymous", "anonymous")),
+            Self::None => Ok((Principal::new("anonymous", "anonymous"), None)),
             Self::ApiKeys(keys) => match keys.check(token) {
-                Some(name) => Ok(Principal::new(name, "api_key")),
+                Some(name) => Ok((Principal::new(name, "api_key"), None)),
                 None => Err(Refusal::Unauthorized {
                     error: Some("invalid_token"),
                     description: "the API key is not one of this server's keys".to_owned(),
                 }),
             },
             Self::OAuth(validator) => match validator.validate(token).await {
-                Ok(principal) => Ok(principal),
+                Ok((principal, expires_at)) => Ok((
+                    principal,
+                    Some(CallerToken::new(
+                        SecretString::from(token.to_owned()),
+                        expires_at,
+                    )),
+                )),
                 Err(TokenRejection::Invalid(description)) => Err(Refusal::Unauthorized {
                     error: Some("invalid_token"),
                     description,

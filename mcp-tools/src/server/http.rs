@@ -53,6 +53,7 @@ pub struct HttpServer {
 struct State {
     mcp: McpHttpService,
     auth: Authenticator,
+    identity_passthrough: bool,
     readiness: Option<ReadinessCheck>,
     readiness_max_age: Duration,
     ready_at: Mutex<Option<Instant>>,
@@ -84,6 +85,11 @@ impl HttpServer {
         if no_auth && !addr.ip().is_loopback() && !config.insecure_no_auth {
             return Err(ServeError::NoAuthOnPublicAddress { addr });
         }
+        if config.identity_passthrough && !matches!(config.auth, Auth::OAuth(_)) {
+            return Err(ServeError::OAuthConfig {
+                reason: "identity pass-through needs OAuth authentication (--oauth-issuer, --oauth-audience): only a validated access token can be passed to the backend".to_owned(),
+            });
+        }
         let hosts = config.host_allowlist()?;
         let origins = hosts.iter().flat_map(|h| origins_for(h)).collect();
         let auth = Authenticator::new(config.auth)?;
@@ -110,6 +116,7 @@ impl HttpServer {
             addr = %local_addr,
             auth = mode,
             stateless = config.stateless,
+            identity_passthrough = config.identity_passthrough,
             "serving Streamable HTTP at http://{local_addr}/mcp"
         );
         if no_auth {
@@ -130,6 +137,7 @@ impl HttpServer {
             state: Arc::new(State {
                 mcp,
                 auth,
+                identity_passthrough: config.identity_passthrough,
                 readiness: config.readiness,
                 readiness_max_age: config.readiness_max_age,
                 ready_at: Mutex::new(None),
@@ -255,12 +263,18 @@ impl State {
                         .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
                     return response;
                 }
-                let principal = match self.auth.authenticate(req.headers()).await {
-                    Ok(principal) => principal,
+                let (principal, caller_token) = match self.auth.authenticate(req.headers()).await {
+                    Ok(found) => found,
                     Err(refusal) => return self.refused(&refusal, req.method()),
                 };
                 tracing::debug!(principal = %super::describe(&principal), method = %req.method(), "authenticated request");
                 req.extensions_mut().insert(principal);
+                // The caller's token reaches tool calls only when pass-through is on.
+                if self.identity_passthrough
+                    && let Some(token) = caller_token
+                {
+                    req.extensions_mut().insert(token);
+                }
                 let tracked = req.method() == Method::POST;
                 let guard = tracked.then(|| InflightGuard::new(Arc::clone(&self.inflight)));
                 let req = match checked_body(req).await {

@@ -133,6 +133,7 @@ pub struct HttpConfig {
     pub(crate) readiness_max_age: Duration,
     pub(crate) metrics: Option<MetricsRenderer>,
     pub(crate) shutdown_grace: Duration,
+    pub(crate) identity_passthrough: bool,
 }
 
 impl fmt::Debug for HttpConfig {
@@ -148,6 +149,7 @@ impl fmt::Debug for HttpConfig {
             .field("readiness_max_age", &self.readiness_max_age)
             .field("metrics", &self.metrics.is_some())
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("identity_passthrough", &self.identity_passthrough)
             .finish()
     }
 }
@@ -167,6 +169,7 @@ impl HttpConfig {
             readiness_max_age: Duration::from_secs(10),
             metrics: None,
             shutdown_grace: Duration::from_secs(30),
+            identity_passthrough: false,
         }
     }
 
@@ -228,6 +231,16 @@ impl HttpConfig {
     /// How long in-flight calls may run after SIGTERM/Ctrl-C before connections are closed.
     pub fn with_shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = grace;
+        self
+    }
+
+    /// Identity pass-through: the caller's validated OAuth access token (with its expiry)
+    /// reaches every tool call as [`crate::ToolContext::caller_token`], so a toolset in
+    /// pass-through mode (e.g. [`crate::DataSourceToolset::with_identity_passthrough`]) runs the
+    /// backend calls as the caller. Needs [`Auth::OAuth`]; off by default. The token is never
+    /// logged, audited or shown.
+    pub fn with_identity_passthrough(mut self, yes: bool) -> Self {
+        self.identity_passthrough = yes;
         self
     }
 

@@ -196,6 +196,8 @@ struct Claims {
     #[serde(default)]
     sub: Option<String>,
     #[serde(default)]
+    exp: Option<u64>,
+    #[serde(default)]
     client_id: Option<String>,
     #[serde(default)]
     scope: Option<String>,
@@ -226,8 +228,11 @@ impl OAuthValidator {
         &self.config
     }
 
-    /// The principal of a valid token.
-    pub(crate) async fn validate(&self, token: &str) -> Result<Principal, TokenRejection> {
+    /// The principal of a valid token, and when the token expires (its `exp`).
+    pub(crate) async fn validate(
+        &self,
+        token: &str,
+    ) -> Result<(Principal, Option<std::time::SystemTime>), TokenRejection> {
         let invalid = |s: &str| TokenRejection::Invalid(s.to_owned());
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| invalid("the bearer token is not a JWT access token"))?;
@@ -282,7 +287,10 @@ impl OAuthValidator {
             .sub
             .or(claims.client_id)
             .unwrap_or_else(|| "unknown".to_owned());
-        Ok(Principal::new(name, "oauth"))
+        let expires_at = claims
+            .exp
+            .map(|exp| std::time::UNIX_EPOCH + Duration::from_secs(exp));
+        Ok((Principal::new(name, "oauth"), expires_at))
     }
 
     /// The key for `kid`, fetching the JWKS when it is unknown (at most once per
