@@ -63,10 +63,23 @@ fn pod(manifests: &[Value]) -> (String, Vec<String>, Vec<(String, String)>, Stri
                 .expect("env list")
                 .iter()
                 .map(|v| {
-                    (
-                        v["name"].as_str().expect("name").to_owned(),
-                        v["value"].as_str().expect("a literal value").to_owned(),
-                    )
+                    let name = v["name"].as_str().expect("name").to_owned();
+                    let value = match v["value"].as_str() {
+                        Some(value) => value.to_owned(),
+                        // The only value from a Secret is the generated API key, which the
+                        // kubelet would resolve; the test stands in with a key of its own.
+                        None => {
+                            assert_eq!(name, "MCP_API_KEY", "only the API key comes from a Secret");
+                            assert!(
+                                v["valueFrom"]["secretKeyRef"]["name"]
+                                    .as_str()
+                                    .is_some_and(|s| s.ends_with("-mcp-api-key")),
+                                "{v}"
+                            );
+                            "test-api-key-0123456789abcdef".to_owned()
+                        }
+                    };
+                    (name, value)
                 })
                 .collect();
             (
