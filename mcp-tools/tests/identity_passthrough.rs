@@ -7,8 +7,7 @@
 
 mod server_common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use datasource_model::{DatabricksConfig, DatabricksSource, DynDataSource, PrincipalSources};
@@ -25,34 +24,6 @@ const ISSUER: &str = "https://issuer.test";
 const RESOURCE: &str = "http://127.0.0.1/mcp";
 const SERVICE_TOKEN: &str = "dapi-service-CANARY-0123456789";
 const YAML: &str = "version: \"1.1\"\nsource: main.sales.orders\ndimensions:\n  - name: region\n    expr: source.region\nmeasures:\n  - name: total_revenue\n    expr: SUM(source.amount)\n";
-
-/// Everything logged by this test binary (all levels, all targets).
-fn logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    Arc::clone(LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let writer = Arc::clone(&buffer);
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || LogWriter(Arc::clone(&writer)))
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
-        buffer
-    }))
-}
-
-struct LogWriter(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn statement(region: &str, revenue: &str) -> Value {
     json!({

@@ -5,8 +5,6 @@
 
 mod server_common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use mcp_tools::server::{ApiKey, ApiKeys, Auth, OAuthConfig, ServeError};
@@ -17,34 +15,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const KEY_CI: &str = "ci-key-0123456789abcdef-CANARY";
 const KEY_AGENT: &str = "agent-key-abcdefghijklmnop-CANARY";
-
-/// Everything logged by this test binary (all levels, all targets).
-fn logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    Arc::clone(LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let writer = Arc::clone(&buffer);
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || LogWriter(Arc::clone(&writer)))
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
-        buffer
-    }))
-}
-
-struct LogWriter(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn api_keys() -> Auth {
     Auth::ApiKeys(
