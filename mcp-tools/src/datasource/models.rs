@@ -208,12 +208,12 @@ impl Shared {
 pub(super) fn list_models(s: &Arc<Shared>) -> DynTool {
     FnTool::with_state(
         s,
-                ToolSpec::new::<ListModelsArgs, ListModelsResult>(
-                    "list_models",
-                    "List the semantic models available on this data source (name and description). Start here, then call describe_model.",
-                )
-                .with_title("List semantic models")
-                .with_annotations(ToolAnnotations::read_only()),
+        ToolSpec::new::<ListModelsArgs, ListModelsResult>(
+            "list_models",
+            "List the semantic models available on this data source (name and description). Start here, then call describe_model.",
+        )
+        .with_title("List semantic models")
+        .with_annotations(ToolAnnotations::read_only()),
         |s, a: ListModelsArgs, ctx| async move { s.finish(s.list_models(a, &ctx).await, &ctx) },
     )
 }
@@ -250,12 +250,12 @@ pub(super) fn get_model_metrics(s: &Arc<Shared>) -> DynTool {
 pub(super) fn get_model_dimensions(s: &Arc<Shared>) -> DynTool {
     FnTool::with_state(
         s,
-                ToolSpec::new::<ModelArgs, DimensionsResult>(
-                    "get_model_dimensions",
-                    "List the dimensions of a semantic model (what results can be grouped and filtered by); time dimensions are marked is_time.",
-                )
-                .with_title("Dimensions of a model")
-                .with_annotations(ToolAnnotations::read_only()),
+        ToolSpec::new::<ModelArgs, DimensionsResult>(
+            "get_model_dimensions",
+            "List the dimensions of a semantic model (what results can be grouped and filtered by); time dimensions are marked is_time.",
+        )
+        .with_title("Dimensions of a model")
+        .with_annotations(ToolAnnotations::read_only()),
         |s, a: ModelArgs, ctx| async move { s.finish(s.dimensions(a, &ctx).await, &ctx) },
     )
 }
