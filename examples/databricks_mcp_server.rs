@@ -155,13 +155,40 @@ async fn main() -> Result<()> {
     let env: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
-    let server = build_server(&args, &env).await?;
-    serve::serve(server, &args.transport, "databricks-mcp-server", None).await
+    let (server, client) = build_server(&args, &env).await?;
+    serve::serve(
+        server,
+        &args.transport,
+        "databricks-mcp-server",
+        Some(readiness(client)),
+    )
+    .await
+}
+
+/// `/readyz` for this server: ready while the workspace answers "who am I" with the server's
+/// own credential (`GET /api/2.0/preview/scim/v2/Me`): the host is reachable and the credential
+/// is accepted. The HTTP server re-runs it when the last success is older than its `max_age`.
+fn readiness(client: WorkspaceClient) -> mcp_tools::server::ReadinessCheck {
+    Arc::new(move || {
+        let client = client.clone();
+        Box::pin(async move {
+            client
+                .current_user()
+                .me()
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("the workspace did not accept the server's credential: {e}"))
+        })
+    })
 }
 
 /// The server the flags describe, with Databricks configured from `env` (the process
-/// environment in `main`; a fixed list in tests, so no test mutates the environment).
-async fn build_server(args: &Args, env: &[(String, String)]) -> Result<McpServer> {
+/// environment in `main`; a fixed list in tests, so no test mutates the environment), and the
+/// workspace client it uses (for the readiness check).
+async fn build_server(
+    args: &Args,
+    env: &[(String, String)],
+) -> Result<(McpServer, WorkspaceClient)> {
     let toolsets = toolsets_for(args.toolsets.as_deref(), &args.models)?;
 
     let mut config = databricks_client::ConfigBuilder::default().with_env_vars(env.to_vec());
@@ -334,7 +361,7 @@ async fn build_server(args: &Args, env: &[(String, String)]) -> Result<McpServer
         .with_instructions(
             "Databricks workspace tools. Start with health. Long operations (run_job, start_cluster, deploy_model, execute_notebook) return an id at once; pass wait_seconds to wait with progress, or poll the matching status tool. Table schemas and notebook sources are also resources (databricks://tables/..., databricks://notebooks/...).",
         );
-    Ok(server)
+    Ok((server, client))
 }
 
 /// The toolsets to serve: `--toolsets` as given, or its default (`datasource` when `--models`
@@ -446,7 +473,7 @@ mod tests {
         server: &MockServer,
     ) -> Result<rmcp::service::RunningService<rmcp::RoleClient, ()>> {
         let args = Args::try_parse_from(flags)?;
-        let mcp = build_server(&args, &env(server)).await?;
+        let (mcp, _) = build_server(&args, &env(server)).await?;
         let (server_io, client_io) = tokio::io::duplex(1 << 20);
         tokio::spawn(async move {
             if let Ok(running) = mcp.serve(server_io).await {
@@ -587,6 +614,49 @@ mod tests {
             "{err:#}"
         );
         client.cancel().await?;
+        Ok(())
+    }
+
+    /// `/readyz` follows the workspace's answer to "who am I" with the server's credential, and
+    /// the reason given when not ready never carries the token.
+    #[tokio::test]
+    async fn readiness_follows_the_workspace_identity_check() -> Result<()> {
+        let server = workspace().await;
+        let args = Args::try_parse_from(["databricks-mcp-server"])?;
+        let (_, client) = build_server(&args, &env(&server)).await?;
+        let check = readiness(client);
+
+        Mock::given(method("GET"))
+            .and(path("/api/2.0/preview/scim/v2/Me"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "id": "1", "userName": "svc@example.com"
+            })))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/2.0/preview/scim/v2/Me"))
+            .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+                "error_code": "UNAUTHENTICATED", "message": "Invalid access token."
+            })))
+            .mount(&server)
+            .await;
+
+        check().await.map_err(anyhow::Error::msg)?;
+        let reason = check()
+            .await
+            .expect_err("a refused credential is not ready");
+        assert!(reason.contains("credential"), "{reason}");
+        assert!(reason.contains("Invalid access token"), "{reason}");
+        assert!(!reason.contains("dapi-test"), "{reason}");
+        let me = server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.url.path() == "/api/2.0/preview/scim/v2/Me")
+            .count();
+        assert_eq!(me, 2, "one identity call per check");
         Ok(())
     }
 

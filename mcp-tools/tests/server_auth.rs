@@ -297,6 +297,59 @@ async fn oauth_tokens_are_checked_against_the_issuer() {
     server.shutdown().await;
 }
 
+/// The algorithms real issuers sign with: RS256 (Entra ID, Okta, Keycloak, Auth0) and ES256,
+/// beside EdDSA, each checked against its JWK; a token whose header names another key's kid
+/// (a different key type) is refused.
+#[tokio::test]
+async fn rs256_and_es256_tokens_are_verified_against_their_jwks() {
+    logs();
+    let issuer = MockServer::start().await;
+    let rsa = SigningKey::generate_kind("rsa", KeyKind::Rs256);
+    let ec = SigningKey::generate_kind("ec", KeyKind::Es256);
+    let ed = SigningKey::generate_kind("ed", KeyKind::Ed25519);
+    mount_jwks(&issuer, &[&rsa, &ec, &ed], None).await;
+    let resource = "http://127.0.0.1/mcp";
+    let server = start(loopback().with_auth(Auth::OAuth(Box::new(oauth(&issuer, resource))))).await;
+    let url = server.url("/mcp");
+    let valid = claims(resource, now() + 600, "mcp:tools");
+
+    for key in [&rsa, &ec, &ed] {
+        let token = key.sign(&valid, Some(&key.kid));
+        let session = open_session(&url, Some(&token)).await;
+        let who = post(
+            &url,
+            Some(&token),
+            session.as_deref(),
+            &call(2, "whoami", json!({})),
+        )
+        .await;
+        assert_eq!(
+            who.message.as_ref().expect("answer")["result"]["structuredContent"],
+            json!({"name": "alice@example.com", "method": "oauth"}),
+            "{}: {}",
+            key.kid,
+            who.body
+        );
+    }
+    // Signed with the RSA key but naming the EC key, or the other way round: refused.
+    for (signer, named) in [(&rsa, "ec"), (&ec, "rsa"), (&ed, "rsa")] {
+        let token = signer.sign(&valid, Some(named));
+        let answer = post(&url, Some(&token), None, &initialize(1)).await;
+        assert_eq!(
+            answer.status, 401,
+            "{} as {named}: {}",
+            signer.kid, answer.body
+        );
+        assert!(!answer.body.contains(&token), "the token is echoed");
+    }
+    // An expired RS256 token is refused like any other.
+    let expired = rsa.sign(&claims(resource, now() - 3600, "mcp:tools"), Some("rsa"));
+    let answer = post(&url, Some(&expired), None, &initialize(1)).await;
+    assert_eq!(answer.status, 401, "{}", answer.body);
+    assert!(answer.body.contains("expired"), "{}", answer.body);
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn an_unknown_kid_refetches_the_jwks_after_rotation() {
     logs();

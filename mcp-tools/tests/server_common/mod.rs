@@ -1,5 +1,6 @@
 //! Shared helpers of the `server_*` tests: a small server with a `whoami` tool, a raw
-//! Streamable HTTP client over reqwest, and Ed25519 signing keys for JWTs.
+//! Streamable HTTP client over reqwest, and signing keys for JWTs
+//! (EdDSA, RS256, ES256).
 #![allow(dead_code, unreachable_pub)]
 
 use std::io::Write;
@@ -199,43 +200,109 @@ pub fn tool_names(answer: &Answer) -> Vec<String> {
         .collect()
 }
 
-/// An Ed25519 signing key and its public JWK.
+/// The signature algorithms the tests sign tokens with: EdDSA, and the two most issuers use
+/// (RS256: Entra ID, Okta, Keycloak, Auth0 by default; ES256).
+#[derive(Clone, Copy, Debug)]
+pub enum KeyKind {
+    /// Ed25519 (`EdDSA`).
+    Ed25519,
+    /// RSA 2048 with SHA-256 (`RS256`).
+    Rs256,
+    /// ECDSA P-256 with SHA-256 (`ES256`).
+    Es256,
+}
+
+/// A signing key and its public JWK.
 pub struct SigningKey {
     pub kid: String,
-    pkcs8: Vec<u8>,
-    public: Vec<u8>,
+    kind: KeyKind,
+    encoding: jsonwebtoken::EncodingKey,
+    jwk: Value,
 }
 
 impl SigningKey {
+    /// A fresh Ed25519 key.
     pub fn generate(kid: &str) -> Self {
-        use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+        Self::generate_kind(kid, KeyKind::Ed25519)
+    }
+
+    /// A fresh key of `kind`.
+    pub fn generate_kind(kid: &str, kind: KeyKind) -> Self {
+        use aws_lc_rs::encoding::AsDer;
+        use aws_lc_rs::signature::{
+            ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair,
+        };
         let rng = aws_lc_rs::rand::SystemRandom::new();
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).expect("key");
-        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("pair");
+        let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+        let (encoding, jwk) = match kind {
+            KeyKind::Ed25519 => {
+                let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).expect("key");
+                let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("pair");
+                (
+                    jsonwebtoken::EncodingKey::from_ed_der(pkcs8.as_ref()),
+                    json!({"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA",
+                        "x": b64(pair.public_key().as_ref())}),
+                )
+            }
+            KeyKind::Es256 => {
+                let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                    .expect("key");
+                let pair =
+                    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref())
+                        .expect("pair");
+                // The uncompressed point: 0x04 ‖ x (32 bytes) ‖ y (32 bytes).
+                let point = pair.public_key().as_ref();
+                assert_eq!(point.len(), 65, "uncompressed P-256 point");
+                (
+                    jsonwebtoken::EncodingKey::from_ec_der(pkcs8.as_ref()),
+                    json!({"kty": "EC", "crv": "P-256", "alg": "ES256",
+                        "x": b64(&point[1..33]), "y": b64(&point[33..])}),
+                )
+            }
+            KeyKind::Rs256 => {
+                let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                    .expect("key");
+                let pkcs8 =
+                    AsDer::<aws_lc_rs::encoding::Pkcs8V1Der<'_>>::as_der(&pair).expect("der");
+                let pem = format!(
+                    "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+                    base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref())
+                );
+                let public = pair.public_key();
+                (
+                    jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).expect("rsa pem"),
+                    json!({"kty": "RSA", "alg": "RS256",
+                        "n": b64(public.modulus().big_endian_without_leading_zero()),
+                        "e": b64(public.exponent().big_endian_without_leading_zero())}),
+                )
+            }
+        };
+        let mut jwk = jwk;
+        jwk["kid"] = json!(kid);
+        jwk["use"] = json!("sig");
         Self {
             kid: kid.to_owned(),
-            pkcs8: pkcs8.as_ref().to_vec(),
-            public: pair.public_key().as_ref().to_vec(),
+            kind,
+            encoding,
+            jwk,
         }
     }
 
+    /// The public JWK (with `kid`, `alg` and `use`).
     pub fn jwk(&self) -> Value {
-        json!({
-            "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig",
-            "kid": self.kid, "x": URL_SAFE_NO_PAD.encode(&self.public)
-        })
+        self.jwk.clone()
     }
 
     /// A token with these claims, signed by this key (`kid` in the header unless `None`).
     pub fn sign(&self, claims: &Value, kid: Option<&str>) -> String {
-        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        let alg = match self.kind {
+            KeyKind::Ed25519 => jsonwebtoken::Algorithm::EdDSA,
+            KeyKind::Rs256 => jsonwebtoken::Algorithm::RS256,
+            KeyKind::Es256 => jsonwebtoken::Algorithm::ES256,
+        };
+        let mut header = jsonwebtoken::Header::new(alg);
         header.kid = kid.map(str::to_owned);
-        jsonwebtoken::encode(
-            &header,
-            claims,
-            &jsonwebtoken::EncodingKey::from_ed_der(&self.pkcs8),
-        )
-        .expect("sign")
+        jsonwebtoken::encode(&header, claims, &self.encoding).expect("sign")
     }
 }
 
