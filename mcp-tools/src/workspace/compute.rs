@@ -277,10 +277,22 @@ pub(super) fn start_cluster(s: &Arc<Shared>) -> DynTool {
             let done = waited.is_done();
             let details = waited.into_state();
             let running = matches!(details.state, Some(ClusterState::Running));
+            let stopping = details
+                .state
+                .as_ref()
+                .is_some_and(ClusterState::is_stopping);
             let failed = done && !running;
             let cluster = ClusterInfo::from_details(details);
             let next = if running {
                 "the cluster is RUNNING".to_owned()
+            } else if stopping && !start_requested {
+                // The library starts a TERMINATING cluster once it is TERMINATED; this wait
+                // ended before that.
+                format!(
+                    "the cluster is TERMINATING and can only be started once TERMINATED; call \
+                    start_cluster with cluster_id={id} and wait_seconds to wait for that and \
+                    start it"
+                )
             } else if failed {
                 format!(
                     "the cluster did not start ({}); check the message, fix the cause (quota, \
