@@ -977,7 +977,7 @@ async fn query_dataset_reports_a_failed_statement_and_cancels_one_past_the_wait(
     .await;
     assert!(out.is_error, "{}", out.text);
     assert!(out.text.contains("TABLE_OR_VIEW_NOT_FOUND"), "{}", out.text);
-    let s = structured(&out);
+    let s = out.structured.as_ref().expect("structured result");
     assert_eq!(s["state"], "FAILED");
     assert!(s["next"].as_str().unwrap().contains("query_dataset"));
 
