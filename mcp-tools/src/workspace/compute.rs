@@ -250,10 +250,13 @@ pub(super) fn start_cluster(s: &Arc<Shared>) -> DynTool {
             let (wait, _) = s.options.wait.limit(args.wait_seconds);
             // The library's start-and-wait; this tool only renders what it observed.
             let mut start_requested = false;
+            let mut seen_starting = false;
             let mut observer = ProgressObserver::new(&ctx, |d: &ClusterDetails| {
                 let state = d.state.clone().unwrap_or(ClusterState::Unknown);
-                // `ensure_running` sends `start` when it reads TERMINATED.
-                start_requested |= state.is_stopped();
+                // `ensure_running` sends `start` when it reads TERMINATED, unless it saw the
+                // cluster starting first (then TERMINATED is a failed start).
+                seen_starting |= state.is_starting();
+                start_requested |= state.is_stopped() && !seen_starting;
                 state.to_string()
             });
             let outcome = s
