@@ -4,7 +4,7 @@
 //!
 //! | API style | function | stops when |
 //! |---|---|---|
-//! | `page_token` / `next_page_token` (most APIs, Unity Catalog with `max_results=0`) | [`token_pages`]; [`token_list`] for a `GET` with a serialisable request type (what the list handlers use) | the token is missing or empty — **never** on an empty page |
+//! | `page_token` / `next_page_token` (most APIs, Unity Catalog with `max_results=0`) | [`token_pages`]; [`token_list`] for a `GET` with a serialisable request type (what the list handlers use), [`token_page`] for one page of it | the token is missing or empty — **never** on an empty page |
 //! | `offset` / `limit` / `has_more` (legacy jobs) | [`offset_pages`] | `has_more` is false; items are de-duplicated by key |
 //! | body paging (`next_page` is the next request body) | [`cursor_pages`] | no next cursor |
 //! | Jobs 2.2 nested arrays in `jobs/get` and `runs/get` | [`merge_array_pages`] | the token is missing or empty |
@@ -196,12 +196,44 @@ where
     let path: String = path.into();
     let query = Arc::new(query);
     token_pages(move |page_token: Option<String>| {
-        let mut request = client.get(path.as_str()).query(&*query);
-        if let Some(token) = page_token {
-            request = request.query_pair("page_token", token);
-        }
+        let request = page_request(&client, &path, &*query, page_token.as_deref());
         async move { Ok(into_page(request.send_json::<P>().await?)) }
     })
+}
+
+/// One page of a `GET` list paged with `page_token` / `next_page_token`, for the handlers that
+/// hand single pages to their caller: the same page fetch as [`token_list`] (`query` sent with
+/// the page, `page_token` added when given).
+///
+/// # Errors
+/// The request's error, or a response that is not a `P`.
+pub async fn token_page<Q, P, T>(
+    client: &WorkspaceClient,
+    path: &str,
+    query: &Q,
+    page_token: Option<&str>,
+    into_page: fn(P) -> Page<T>,
+) -> Result<Page<T>>
+where
+    Q: Serialize + ?Sized,
+    P: DeserializeOwned,
+{
+    let request = page_request(client, path, query, page_token);
+    Ok(into_page(request.send_json::<P>().await?))
+}
+
+/// The request of one page: `query`, then `page_token` when given.
+fn page_request<Q: Serialize + ?Sized>(
+    client: &WorkspaceClient,
+    path: &str,
+    query: &Q,
+    page_token: Option<&str>,
+) -> crate::RequestBuilder {
+    let request = client.get(path).query(query);
+    match page_token {
+        Some(token) => request.query_pair("page_token", token),
+        None => request,
+    }
 }
 
 /// Items of a `page_token` list. `fetch` receives `None` for the first page, then each

@@ -2,19 +2,26 @@
 //! registered under each toolset's name.
 //!
 //! - vector search: `query_vector_index` (workspace) and `search_vectors` (platform);
-//! - model serving queries: `query_serving_endpoint` (workspace) and `invoke_model` (platform).
+//! - model serving queries: `query_serving_endpoint` (workspace) and `invoke_model` (platform);
+//! - SQL statements: `execute_dbsql` (workspace) and `query_dataset` (platform) run on
+//!   [`run_sql`], each after its own policy check.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use databricks_client::WorkspaceClient;
-use databricks_client::models::{ChatMessage, ServingQuery, VectorQuery};
+use databricks_client::models::{
+    ChatMessage, Disposition, ExecuteStatementRequest, OnWaitTimeout, ResultFormat, ServingQuery,
+    StatementResponse, StatementState, VectorQuery,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
-    Column, DynTool, FnTool, MoreRows, ResultLimits, TableResult, ToolAnnotations, ToolError,
-    ToolOutput, ToolSpec, cap_text, client_error_output,
+    Column, DynTool, FnTool, MoreRows, ResultLimits, Step, TableResult, ToolAnnotations,
+    ToolContext, ToolError, ToolOutput, ToolSpec, WaitPolicy, cap_text, client_error_output,
+    wait_with_progress,
 };
 
 /// What a shared tool needs: the client and the result caps.
@@ -271,4 +278,178 @@ pub(crate) fn serving_query_tool(
             )
         },
     )
+}
+
+/// How one SQL statement tool speaks: its name and the next steps it names.
+pub(crate) struct SqlTool {
+    /// The tool's name.
+    pub(crate) name: &'static str,
+    /// Whether the tool takes `statement_id` to fetch a statement an earlier call left
+    /// running; without it, a statement still running when the wait ends is cancelled.
+    pub(crate) resumable: bool,
+    /// What to do about a failed statement.
+    pub(crate) fix_hint: &'static str,
+    /// How to get rows beyond the cap.
+    pub(crate) more_hint: &'static str,
+}
+
+/// How a SQL tool call starts: a statement to send, or one sent by an earlier call.
+pub(crate) enum SqlStart {
+    /// Send this statement (its warehouse, catalog, schema and `row_limit` already set).
+    Execute(Box<ExecuteStatementRequest>),
+    /// Read the statement with this id.
+    Fetch(String),
+}
+
+/// Result of `execute_dbsql` and `query_dataset`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct ExecuteDbsqlResult {
+    /// The statement id.
+    statement_id: String,
+    /// `PENDING`, `RUNNING`, `SUCCEEDED`, `FAILED`, `CANCELED` or `CLOSED`.
+    state: String,
+    /// The rows, once `SUCCEEDED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<TableResult>,
+    /// The error message, when `FAILED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// What to do next.
+    next: String,
+}
+
+/// The `wait_timeout` the Statement Execution API accepts (`0s` or 5–50 s) for a wait.
+fn server_wait(wait: Duration) -> String {
+    match wait.as_secs() {
+        0 => "0s".to_owned(),
+        n @ 5..=50 => format!("{n}s"),
+        1..=4 => "5s".to_owned(),
+        _ => "50s".to_owned(),
+    }
+}
+
+/// Runs one SQL statement for a tool, the one implementation behind `execute_dbsql` and
+/// `query_dataset`: sends it (inline JSON, waiting up to 50 s on the server, continuing after)
+/// or reads a running one, waits for the rest of `wait` with progress, and renders the result
+/// with the one statement table ([`render::response_table`](crate::render::response_table)),
+/// at most `cap` rows. Policy checks are the caller's, before this is called.
+pub(crate) async fn run_sql(
+    tool: &SqlTool,
+    client: &WorkspaceClient,
+    start: SqlStart,
+    (wait, policy): (Duration, &WaitPolicy),
+    (cap, max_text): (usize, usize),
+    ctx: &ToolContext,
+) -> Result<ToolOutput, ToolError> {
+    let name = tool.name;
+    let statements = client.statements();
+    let first = match start {
+        SqlStart::Execute(request) => {
+            let request = (*request)
+                .with_wait_timeout(server_wait(wait))
+                .with_on_wait_timeout(OnWaitTimeout::Continue)
+                .with_disposition(Disposition::Inline)
+                .with_format(ResultFormat::JsonArray);
+            statements.execute(&request).await
+        }
+        SqlStart::Fetch(id) => statements.get(&id).await,
+    };
+    let first = match first {
+        Ok(r) => r,
+        Err(e) => return Ok(client_error_output(name, &e)),
+    };
+    let running = first.state().is_some_and(|st| !st.is_terminal());
+    let resp = if running && wait > Duration::from_secs(50) {
+        let id = first.statement_id.clone();
+        let rest = wait - Duration::from_secs(50);
+        let waited = wait_with_progress(ctx, policy, rest, || {
+            let statements = statements.clone();
+            let id = id.clone();
+            async move {
+                let r = statements.get(&id).await?;
+                let done = r.state().is_some_and(StatementState::is_terminal);
+                let msg = r
+                    .state()
+                    .map_or_else(|| "-".to_owned(), ToString::to_string);
+                Ok::<_, databricks_client::Error>(Step::new(r, done, msg))
+            }
+        })
+        .await;
+        match waited {
+            Ok(w) => w.into_state(),
+            Err(e) => return Ok(client_error_output(name, &e)),
+        }
+    } else {
+        first
+    };
+    let still_running = resp.state().is_some_and(|st| !st.is_terminal());
+    if still_running && !tool.resumable {
+        // Nothing can fetch it later: stop it rather than leave it running.
+        if let Err(e) = statements.cancel(&resp.statement_id).await {
+            tracing::debug!(tool = name, error = %e, "cancelling a statement past its wait failed");
+        }
+        return Ok(ToolOutput::error(format!(
+            "{name}: the statement did not finish within {} s and was cancelled; narrow the \
+             query (WHERE, aggregates, LIMIT) and call {name} again",
+            wait.as_secs()
+        )));
+    }
+    let (result, failed) = shape(tool, resp, cap);
+    let mut text = format!("statement {} {}", result.statement_id, result.state);
+    if let Some(t) = &result.result {
+        text = t.to_text(max_text);
+    }
+    if let Some(e) = &result.error {
+        text.push_str(&format!("\n{e}"));
+    }
+    if result.result.is_none() {
+        text.push_str(&format!("\nNext: {}", result.next));
+    }
+    let mut out = ToolOutput::structured(text, &result)?;
+    out.is_error = failed;
+    Ok(out)
+}
+
+/// A statement response as the tool's result: rows once `SUCCEEDED`, the continuation while
+/// running, the error once failed (`true`: the call failed).
+fn shape(tool: &SqlTool, resp: StatementResponse, cap: usize) -> (ExecuteDbsqlResult, bool) {
+    let statement_id = resp.statement_id.clone();
+    let state = resp.state().cloned();
+    let mut result = ExecuteDbsqlResult {
+        statement_id: statement_id.clone(),
+        state: state
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), ToString::to_string),
+        result: None,
+        error: None,
+        next: String::new(),
+    };
+    match state {
+        Some(StatementState::Succeeded) => {
+            result.result = Some(crate::render::response_table(resp, cap, tool.more_hint));
+            result.next = "done".to_owned();
+            (result, false)
+        }
+        Some(StatementState::Pending | StatementState::Running) => {
+            result.next = format!(
+                "the statement is still running; call {} with statement_id={statement_id} (no \
+                 sql) to get its result",
+                tool.name
+            );
+            (result, false)
+        }
+        _ => {
+            let err = resp.status.as_ref().and_then(|s| s.error.as_ref());
+            let message = err
+                .and_then(|e| e.message.clone())
+                .unwrap_or_else(|| "no error message".to_owned());
+            let code = err.and_then(|e| e.error_code.clone());
+            result.error = Some(match code {
+                Some(c) => format!("{c}: {message}"),
+                None => message,
+            });
+            result.next = tool.fix_hint.to_owned();
+            (result, true)
+        }
+    }
 }

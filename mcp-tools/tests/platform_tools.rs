@@ -376,11 +376,15 @@ async fn query_dataset_reads_and_guards_sql() {
         json!({"tenant_id": "acme", "dataset_name": "sales"}),
     )
     .await;
+    // execute_dbsql's implementation and result shape: the table under `result`, cells as
+    // the warehouse's JSON_ARRAY text.
     let s = structured(&out);
-    assert_eq!(s["row_count"], 2);
-    assert_eq!(s["truncated"], true);
-    assert_eq!(s["columns"][0]["name"], "id");
-    assert_eq!(s["rows"][0], json!([1, 9.5]));
+    assert_eq!(s["state"], "SUCCEEDED");
+    assert_eq!(s["statement_id"], "01ef-q");
+    assert_eq!(s["result"]["row_count"], 2);
+    assert_eq!(s["result"]["truncated"], true);
+    assert_eq!(s["result"]["columns"][0]["name"], "id");
+    assert_eq!(s["result"]["rows"][0], json!(["1", "9.5"]));
     let stmt = requests_to(&server, "POST", "/api/2.0/sql/statements").await;
     insta::assert_json_snapshot!("query_dataset_request", body(&stmt[0]));
 
@@ -558,7 +562,11 @@ async fn execute_notebook_returns_at_once_or_waits_with_progress() {
     assert_eq!(s["result_state"], "SUCCESS");
     let seen = sink.0.lock().unwrap();
     assert!(seen.len() >= 2, "{seen:?}");
-    assert_eq!(seen.last().unwrap().message.as_deref(), Some("TERMINATED"));
+    // Progress carries the run's state line, as in the workspace toolset's run_job.
+    assert_eq!(
+        seen.last().unwrap().message.as_deref(),
+        Some("TERMINATED/SUCCESS")
+    );
 }
 
 #[tokio::test]
@@ -583,6 +591,12 @@ async fn get_notebook_run_status_reads_the_run() {
     catch_all(&server).await;
     let reg = registry(&server, options(), true);
     let out = call(&reg, "get_notebook_run_status", json!({"run_id": 9001})).await;
+    // One rendering of a run, the workspace toolset's get_run text.
+    assert_eq!(
+        out.text,
+        "run 9001 | TERMINATED/FAILED\nhttps://example.cloud.databricks.com/#job/1/run/9001\n\
+         - notebook (9002) TERMINATED/FAILED"
+    );
     let s = structured(&out);
     assert_eq!(s["life_cycle_state"], "TERMINATED");
     assert_eq!(s["result_state"], "FAILED");
@@ -918,6 +932,65 @@ async fn read_only_registry_hides_write_tools() {
             .annotations()
             .idempotent_hint
     );
+}
+
+#[tokio::test]
+async fn query_dataset_reports_a_failed_statement_and_cancels_one_past_the_wait() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.0/sql/statements"))
+        .and(body_partial_json(
+            json!({"statement": "SELECT * FROM `tenant_acme`.`datasets`.`nope`"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "statement_id": "st-bad",
+            "status": {"state": "FAILED", "error": {"error_code": "BAD_REQUEST",
+                       "message": "[TABLE_OR_VIEW_NOT_FOUND] nope"}}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.0/sql/statements"))
+        .and(body_partial_json(
+            json!({"statement": "SELECT * FROM `tenant_acme`.`datasets`.`big`"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "statement_id": "st-slow", "status": {"state": "RUNNING"}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.0/sql/statements/st-slow/cancel"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    catch_all(&server).await;
+    let reg = registry(&server, options(), true);
+
+    // A failed statement: isError, with the error and the next step, in execute_dbsql's shape.
+    let out = call(
+        &reg,
+        "query_dataset",
+        json!({"tenant_id": "acme", "dataset_name": "nope"}),
+    )
+    .await;
+    assert!(out.is_error, "{}", out.text);
+    assert!(out.text.contains("TABLE_OR_VIEW_NOT_FOUND"), "{}", out.text);
+    let s = out.structured.as_ref().expect("structured result");
+    assert_eq!(s["state"], "FAILED");
+    assert!(s["next"].as_str().unwrap().contains("query_dataset"));
+
+    // Still running when the wait (the server's ceiling) ends: nothing can fetch it later, so
+    // it is cancelled and the call fails.
+    let out = call(
+        &reg,
+        "query_dataset",
+        json!({"tenant_id": "acme", "dataset_name": "big"}),
+    )
+    .await;
+    assert!(out.is_error, "{}", out.text);
+    assert!(out.text.contains("cancelled"), "{}", out.text);
 }
 
 /// Class 3 end to end: every way out of the tenant catalog is refused before any request.

@@ -823,6 +823,12 @@ async fn get_run_and_cancel_run() {
     assert_eq!(s["tasks"][0]["task_key"], "ingest");
     assert!(s["run_page_url"].as_str().unwrap().ends_with("/run/42"));
     assert!(out.text.contains("RUNNING: In run"), "{}", out.text);
+    // The one rendering of a run (render::run_text), shared with get_notebook_run_status.
+    assert_eq!(
+        out.text,
+        "run 42 | RUNNING: In run\nhttps://example.cloud.databricks.com/?o=1#job/7/run/42\n\
+         - ingest (43) RUNNING: In run"
+    );
 
     let out = call(&reg, "cancel_run", json!({"run_id": 42})).await;
     let s = ok(&out);
@@ -964,6 +970,125 @@ async fn start_cluster_without_wait_returns_at_once_and_error_state_is_a_failure
         out.structured.as_ref().unwrap()["cluster"]["state"],
         "ERROR"
     );
+}
+
+/// `start_cluster` per starting state, where the tool built on `ensure_running_observed`
+/// differs from the tool before it (which sent `start` for every state but RUNNING, PENDING,
+/// RESTARTING and RESIZING, although the API starts only a TERMINATED cluster).
+async fn start_cluster_server(states: &[&str], start_calls: u64) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/clusters/get"))
+        .respond_with(Sequence::new(
+            states
+                .iter()
+                .map(|st| json_ok(cluster("0101-s", st, "state message")))
+                .collect(),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.1/clusters/start"))
+        .respond_with(json_ok(json!({})))
+        .expect(start_calls)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn start_cluster_waits_for_a_terminating_cluster_then_starts_it() {
+    // Before: `start` at once (a no-op on a TERMINATING cluster), then a failure once it
+    // terminated. Now: wait for TERMINATED, start it, wait for RUNNING.
+    let server =
+        start_cluster_server(&["TERMINATING", "TERMINATED", "PENDING", "RUNNING"], 1).await;
+    let out = call(
+        &registry(&server),
+        "start_cluster",
+        json!({"cluster_id": "0101-s", "wait_seconds": 20}),
+    )
+    .await;
+    let s = ok(&out);
+    assert_eq!(s["running"], true);
+    assert_eq!(s["start_requested"], true);
+    server.verify().await;
+
+    // Without a wait nothing is sent: the next step says how to get it started.
+    let server = start_cluster_server(&["TERMINATING"], 0).await;
+    let out = call(
+        &registry(&server),
+        "start_cluster",
+        json!({"cluster_id": "0101-s"}),
+    )
+    .await;
+    let s = ok(&out);
+    assert_eq!(s["running"], false);
+    assert_eq!(s["start_requested"], false);
+    assert_eq!(s["cluster"]["state"], "TERMINATING");
+    let next = s["next"].as_str().unwrap();
+    assert!(
+        next.contains("only be started once TERMINATED") && next.contains("wait_seconds"),
+        "{next}"
+    );
+}
+
+#[tokio::test]
+async fn start_cluster_reports_an_error_cluster_at_once_without_starting_it() {
+    // Before: `start` (a no-op on an ERROR cluster), then "starting" without a wait. Now: a
+    // failure with the state message, with or without a wait.
+    for wait in [0, 10] {
+        let server = start_cluster_server(&["ERROR"], 0).await;
+        let out = call(
+            &registry(&server),
+            "start_cluster",
+            json!({"cluster_id": "0101-s", "wait_seconds": wait}),
+        )
+        .await;
+        assert!(out.is_error, "{}", out.text);
+        assert!(out.text.contains("state message"), "{}", out.text);
+        let s = out.structured.as_ref().unwrap();
+        assert_eq!(s["cluster"]["state"], "ERROR");
+        assert_eq!(s["start_requested"], false);
+        server.verify().await;
+    }
+}
+
+#[tokio::test]
+async fn start_cluster_reports_an_unknown_state_at_once_without_starting_it() {
+    // Before: `start`, then polling until the wait ran out, reported as "starting". Now: a
+    // failure at once (nothing to wait for), no `start`.
+    let server = start_cluster_server(&["UNKNOWN"], 0).await;
+    let out = call(
+        &registry(&server),
+        "start_cluster",
+        json!({"cluster_id": "0101-s", "wait_seconds": 10}),
+    )
+    .await;
+    assert!(out.is_error, "{}", out.text);
+    let s = out.structured.as_ref().unwrap();
+    assert_eq!(s["cluster"]["state"], "UNKNOWN");
+    assert_eq!(s["running"], false);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn start_cluster_reports_a_start_that_ended_terminated_without_starting_again() {
+    // Someone else's start (PENDING, RESTARTING, RESIZING) that ends TERMINATED is a failed
+    // start, as before: reported with the message, no second `start`.
+    for starting in ["PENDING", "RESTARTING", "RESIZING"] {
+        let server = start_cluster_server(&[starting, "TERMINATED"], 0).await;
+        let out = call(
+            &registry(&server),
+            "start_cluster",
+            json!({"cluster_id": "0101-s", "wait_seconds": 10}),
+        )
+        .await;
+        assert!(out.is_error, "{starting}: {}", out.text);
+        let s = out.structured.as_ref().unwrap();
+        assert_eq!(s["cluster"]["state"], "TERMINATED", "{starting}");
+        assert_eq!(s["start_requested"], false, "{starting}");
+        server.verify().await;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -173,7 +173,9 @@ impl ClustersApi {
     /// `TERMINATED`, then start; `PENDING`/`RESTARTING`/`RESIZING` → wait; `ERROR`/`UNKNOWN` →
     /// fail. An `INVALID_STATE` answer to `start` (someone else is starting it) re-reads the
     /// state. A `TERMINATED` read within `start_grace` after our `start` is treated as the
-    /// start not being visible yet; after that it fails with the termination reason (the
+    /// start not being visible yet; after that it fails with the termination reason. A cluster
+    /// seen starting (`PENDING`, `RESTARTING`, `RESIZING`) that then reads `TERMINATED` failed
+    /// to start: that fails with the termination reason too, and is not started again (the
     /// states are read with the [`ClusterState`] predicates).
     ///
     /// The observer sees each [`ClusterDetails`] read (e.g. to report progress) and may cancel
@@ -211,7 +213,8 @@ impl ClustersApi {
     where
         O: Observer<ClusterDetails>,
     {
-        let started: Arc<Mutex<Option<Instant>>> = Arc::new(Mutex::new(None));
+        // When our `start` was sent, and whether the cluster was seen on its way to RUNNING.
+        let started: Arc<Mutex<(Option<Instant>, bool)>> = Arc::new(Mutex::new((None, false)));
         let what = format!("cluster {cluster_id} to be RUNNING");
         poll_until_observed(
             opts,
@@ -220,16 +223,23 @@ impl ClustersApi {
                 let started = Arc::clone(&started);
                 async move {
                     let details = self.get(cluster_id).await?;
-                    let started_at = *started.lock().unwrap_or_else(|e| e.into_inner());
+                    let (started_at, seen_starting) =
+                        *started.lock().unwrap_or_else(|e| e.into_inner());
                     let state = details.state.clone().unwrap_or(ClusterState::Unknown);
                     if state.is_running() {
                         return Ok(Progress::Ready(details));
                     }
-                    if state.is_starting() || (state.is_stopping() && started_at.is_none()) {
+                    if state.is_starting() {
+                        started.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+                        return Ok(Progress::Pending(details));
+                    }
+                    if state.is_stopping() && started_at.is_none() {
                         return Ok(Progress::Pending(details));
                     }
                     if state.is_stopped() {
                         match started_at {
+                            // A start seen under way ended TERMINATED: it failed.
+                            None if seen_starting => {}
                             None => {
                                 match self.start(cluster_id).await {
                                     Ok(()) => {}
@@ -241,7 +251,7 @@ impl ClustersApi {
                                     }
                                     Err(e) => return Err(e),
                                 }
-                                *started.lock().unwrap_or_else(|e| e.into_inner()) =
+                                started.lock().unwrap_or_else(|e| e.into_inner()).0 =
                                     Some(Instant::now());
                                 return Ok(Progress::Pending(details));
                             }

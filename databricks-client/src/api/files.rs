@@ -1,13 +1,13 @@
 //! Files API (`/api/2.0/fs/...`): Unity Catalog volumes and workspace files.
 
 use bytes::Bytes;
-use futures::Stream;
+use futures::{Stream, StreamExt as _, future, stream};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, LAST_MODIFIED, RANGE};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::http::{HeaderMap, HeaderValue};
 use crate::models::files::{DirectoryEntry, FileMetadata};
-use crate::pagination::{Page, token_pages};
+use crate::pagination::{Page, token_list};
 use crate::{Error, Result, WorkspaceClient};
 
 /// `/api/2.0/fs/{kind}{path}`, each component of the path validated and percent-encoded
@@ -71,6 +71,13 @@ impl WorkspaceClient {
 #[derive(Debug, Clone)]
 pub struct FilesApi {
     client: WorkspaceClient,
+}
+
+/// The query of a directory listing (the page token is added by [`token_list`]).
+#[derive(Serialize)]
+struct DirectoryQuery {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page_size: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -183,24 +190,16 @@ impl FilesApi {
         path: &str,
         page_size: Option<u32>,
     ) -> impl Stream<Item = Result<DirectoryEntry>> + Send + 'static {
-        let client = self.client.clone();
-        let url = encode_path("directories", path);
-        token_pages(move |page_token: Option<String>| {
-            let client = client.clone();
-            let url = url.clone();
-            async move {
-                let url = url.map_err(Error::InvalidArgument)?;
-                let mut query: Vec<(&str, String)> = Vec::new();
-                if let Some(size) = page_size {
-                    query.push(("page_size", size.to_string()));
-                }
-                if let Some(token) = page_token {
-                    query.push(("page_token", token));
-                }
-                let page: DirectoryPage = client.get(&url).query(&query).send_json().await?;
-                Ok(Page::new(page.contents, page.next_page_token))
-            }
-        })
+        match fs_path("directories", path) {
+            Ok(url) => token_list(
+                self.client.clone(),
+                url,
+                DirectoryQuery { page_size },
+                |page: DirectoryPage| Page::new(page.contents, page.next_page_token),
+            )
+            .left_stream(),
+            Err(e) => stream::once(future::ready(Err(e))).right_stream(),
+        }
     }
 
     /// Creates a directory and its parents (`PUT /api/2.0/fs/directories{path}`; idempotent).

@@ -15,7 +15,7 @@ use crate::models::{
     GenieConversation, GenieMessage, GenieMessageStatus, GenieQueryResult, GenieSpace,
     GenieStartConversationResponse,
 };
-use crate::pagination::Page;
+use crate::pagination::{Page, token_page};
 use crate::wait::{PollOptions, Progress, poll_until, wait_error};
 use crate::{Error, GenieError, Result, WorkspaceClient};
 
@@ -81,6 +81,24 @@ struct MessagesPage {
     next_page_token: Option<String>,
 }
 
+/// The query of a Genie list page (the page token is added by [`token_page`]).
+#[derive(Serialize)]
+struct ListQuery {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page_size: Option<u32>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    include_all: bool,
+}
+
+impl ListQuery {
+    fn new(page_size: Option<u32>) -> Self {
+        Self {
+            page_size,
+            include_all: false,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Content<'a> {
     content: &'a str,
@@ -100,15 +118,14 @@ impl GenieApi {
         page_size: Option<u32>,
         page_token: Option<&str>,
     ) -> Result<Page<GenieSpace>> {
-        let mut req = self.client.get(BASE);
-        if let Some(n) = page_size {
-            req = req.query_pair("page_size", n);
-        }
-        if let Some(t) = page_token {
-            req = req.query_pair("page_token", t);
-        }
-        let page: SpacesPage = req.send_json().await?;
-        Ok(Page::new(page.spaces, page.next_page_token))
+        token_page(
+            &self.client,
+            BASE,
+            &ListQuery::new(page_size),
+            page_token,
+            |page: SpacesPage| Page::new(page.spaces, page.next_page_token),
+        )
+        .await
     }
 
     /// Gets a space.
@@ -140,21 +157,19 @@ impl GenieApi {
         page_token: Option<&str>,
         include_all: bool,
     ) -> Result<Page<GenieConversation>> {
-        let mut req = self.client.get(format!(
-            "{BASE}/{}/conversations",
-            segment("space_id", space_id)?
-        ));
-        if let Some(n) = page_size {
-            req = req.query_pair("page_size", n);
-        }
-        if let Some(t) = page_token {
-            req = req.query_pair("page_token", t);
-        }
-        if include_all {
-            req = req.query_pair("include_all", "true");
-        }
-        let page: ConversationsPage = req.send_json().await?;
-        Ok(Page::new(page.conversations, page.next_page_token))
+        let path = format!("{BASE}/{}/conversations", segment("space_id", space_id)?);
+        let query = ListQuery {
+            include_all,
+            ..ListQuery::new(page_size)
+        };
+        token_page(
+            &self.client,
+            &path,
+            &query,
+            page_token,
+            |page: ConversationsPage| Page::new(page.conversations, page.next_page_token),
+        )
+        .await
     }
 
     /// One page of a conversation's messages.
@@ -171,19 +186,19 @@ impl GenieApi {
         page_size: Option<u32>,
         page_token: Option<&str>,
     ) -> Result<Page<GenieMessage>> {
-        let mut req = self.client.get(format!(
+        let path = format!(
             "{BASE}/{}/conversations/{}/messages",
             segment("space_id", space_id)?,
             segment("conversation_id", conversation_id)?
-        ));
-        if let Some(n) = page_size {
-            req = req.query_pair("page_size", n);
-        }
-        if let Some(t) = page_token {
-            req = req.query_pair("page_token", t);
-        }
-        let page: MessagesPage = req.send_json().await?;
-        Ok(Page::new(page.messages, page.next_page_token))
+        );
+        token_page(
+            &self.client,
+            &path,
+            &ListQuery::new(page_size),
+            page_token,
+            |page: MessagesPage| Page::new(page.messages, page.next_page_token),
+        )
+        .await
     }
 
     /// Starts a conversation with a first question.

@@ -663,7 +663,8 @@ impl TenantPlatform {
 
     /// Reads a tenant dataset, or runs read-only SQL inside the tenant's catalog (checked by
     /// [`TenantPolicy::check_sql`] before anything is sent), on the warehouse; at most
-    /// `max_rows` rows are read (the statement's `row_limit`).
+    /// `max_rows` rows are read (the statement's `row_limit`). The statement is
+    /// [`dataset_statement`](Self::dataset_statement).
     ///
     /// # Errors
     /// [`PlatformError::InvalidName`], [`PlatformError::SqlRefused`] or
@@ -675,6 +676,40 @@ impl TenantPlatform {
         query: &DatasetQuery,
         max_rows: usize,
     ) -> Result<StatementTable> {
+        let req = self.dataset_statement(tenant_id, query, max_rows)?;
+        let stream = self
+            .client
+            .statements()
+            .query_opts(req, self.query_options())
+            .await?;
+        Ok(StatementTable::collect(stream, max_rows).await?)
+    }
+
+    /// The statement of a tenant dataset query, after the tenant policy: a dataset read as
+    /// `SELECT *` of its table, or tenant SQL checked by [`TenantPolicy::check_sql`]; on the
+    /// platform's warehouse, with the tenant catalog and dataset schema as defaults for
+    /// unqualified names and `row_limit` = `max_rows`. Nothing is sent: a caller that runs
+    /// statements its own way (waiting, paging by statement id) sends it.
+    ///
+    /// # Errors
+    /// [`PlatformError::InvalidName`], [`PlatformError::SqlRefused`] or
+    /// [`PlatformError::NoWarehouse`].
+    ///
+    /// ```
+    /// use databricks_client::platform::{DatasetQuery, TenantPlatform, TenantPolicy};
+    /// # let client = databricks_client::WorkspaceClient::new(
+    /// #     databricks_client::Config::builder().host("https://example.cloud.databricks.com").token("t").build().unwrap()).unwrap();
+    /// let platform = TenantPlatform::new(client, TenantPolicy::new()).with_warehouse_id("wh");
+    /// let req = platform.dataset_statement("acme", &DatasetQuery::Dataset("sales".into()), 100).unwrap();
+    /// assert_eq!(req.statement, "SELECT * FROM `tenant_acme`.`datasets`.`sales`");
+    /// assert!(platform.dataset_statement("acme", &DatasetQuery::Sql("DROP TABLE x".into()), 1).is_err());
+    /// ```
+    pub fn dataset_statement(
+        &self,
+        tenant_id: &str,
+        query: &DatasetQuery,
+        max_rows: usize,
+    ) -> Result<ExecuteStatementRequest> {
         let catalog = self.policy.catalog(tenant_id)?;
         let sql = match query {
             DatasetQuery::Dataset(name) => {
@@ -689,16 +724,10 @@ impl TenantPlatform {
             }
         };
         let warehouse = self.warehouse()?;
-        let req = ExecuteStatementRequest::new(warehouse, &sql)
+        Ok(ExecuteStatementRequest::new(warehouse, &sql)
             .with_catalog(&catalog)
             .with_schema(self.policy.dataset_schema())
-            .with_row_limit(i64::try_from(max_rows).unwrap_or(i64::MAX));
-        let stream = self
-            .client
-            .statements()
-            .query_opts(req, self.query_options())
-            .await?;
-        Ok(StatementTable::collect(stream, max_rows).await?)
+            .with_row_limit(i64::try_from(max_rows).unwrap_or(i64::MAX)))
     }
 
     /// Imports a notebook into the tenant's folder (creating the folders), refusing to

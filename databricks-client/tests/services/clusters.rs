@@ -287,6 +287,41 @@ async fn ensure_running_fails_on_error_and_after_grace() {
 }
 
 #[tokio::test]
+async fn ensure_running_fails_when_a_start_under_way_ends_terminated() {
+    let server = MockServer::start().await;
+    let mut terminated = cluster("TERMINATED");
+    terminated["termination_reason"] =
+        json!({"code": "CLOUD_PROVIDER_LAUNCH_FAILURE", "type": "CLOUD_FAILURE", "parameters": {}});
+    Mock::given(method("GET"))
+        .and(path("/api/2.1/clusters/get"))
+        .respond_with(Sequence::new(vec![
+            ok_json(cluster("PENDING")),
+            ok_json(terminated),
+        ]))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/2.1/clusters/start"))
+        .respond_with(ok_json(json!({})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .clusters()
+        .ensure_running("0101-123456-abcdef", &fast_poll())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, databricks_client::Error::OperationFailed { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("CLOUD_PROVIDER_LAUNCH_FAILURE"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn ensure_running_times_out_with_last_state() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use databricks_client::WorkspaceClient;
-use databricks_client::models::{ExecuteStatementRequest, SqlValue, StatementParameter};
+use databricks_client::models::{
+    ExecuteStatementRequest, SqlValue, StatementParameter, StatementTable,
+};
 use databricks_client::wait::PollOptions;
 use futures::TryStreamExt;
 use secrecy::ExposeSecret;
@@ -133,6 +135,17 @@ fn cell(v: &SqlValue) -> Value {
         SqlValue::Float(f) => Cell::float(*f),
         other => other.to_json(),
     }
+}
+
+/// The columns and rows of a statement table: the client's one statement-to-table conversion
+/// ([`StatementTable`]), its column type text kept as the raw type.
+fn table_parts(table: StatementTable) -> (Vec<Column>, Vec<Vec<Value>>) {
+    let columns = table
+        .columns
+        .into_iter()
+        .map(|c| Column::new(c.name, c.type_text))
+        .collect();
+    (columns, table.rows)
 }
 
 /// Picks a SQL warehouse the client's identity can use, for a spec that names none.
@@ -266,24 +279,11 @@ impl DatabricksSource {
             .query(request)
             .await
             .map_err(map_err)?;
-        let statement_id = stream.statement_id().to_string();
-        let columns: Vec<Column> = stream
-            .columns()
-            .iter()
-            .map(|c| {
-                let raw = c
-                    .type_text
-                    .clone()
-                    .unwrap_or_else(|| c.type_name.as_str().to_string());
-                Column::new(c.name.clone(), raw)
-            })
-            .collect();
-        let server_truncated = stream.manifest().truncated;
-        let rows: Vec<Vec<Value>> = stream
-            .map_ok(|row| row.values().iter().map(cell).collect())
-            .try_collect()
+        let table = StatementTable::collect_with(stream, usize::MAX, cell)
             .await
             .map_err(map_err)?;
+        let (statement_id, server_truncated) = (table.statement_id.clone(), table.truncated);
+        let (columns, rows) = table_parts(table);
         // The manifest's `truncated` means the warehouse cut the result itself (`row_limit`, here
         // `cap + 1`, or its byte limit); either way rows are missing. `cap_rows` keeps that and
         // adds the probe-row check.
@@ -533,23 +533,10 @@ impl DataSource for DatabricksSource {
                     .query_result_rows(space, &conversation_id, &message_id, &att.attachment_id)
                     .await
                     .map_err(map_err)?;
-                let columns: Vec<Column> = stream
-                    .columns()
-                    .iter()
-                    .map(|c| {
-                        Column::new(
-                            c.name.clone(),
-                            c.type_text
-                                .clone()
-                                .unwrap_or_else(|| c.type_name.as_str().to_string()),
-                        )
-                    })
-                    .collect();
-                let rows: Vec<Vec<Value>> = stream
-                    .map_ok(|row| row.values().iter().map(cell).collect())
-                    .try_collect()
+                let table = StatementTable::collect_with(stream, usize::MAX, cell)
                     .await
                     .map_err(map_err)?;
+                let (columns, rows) = table_parts(table);
                 let mut result = QueryResult::new(columns, rows);
                 result.sql = q.query.clone();
                 result.query_id = q.statement_id.clone();

@@ -63,7 +63,7 @@ impl CatalogStatus {
 }
 
 pub(super) fn create_catalog(s: &Arc<Shared>) -> DynTool {
-    let prefix = &s.opts.catalog_prefix;
+    let prefix = s.opts.policy.catalog_prefix();
     FnTool::with_state(
         s,
         ToolSpec::new::<CreateCatalogArgs, CatalogStatus>(
@@ -91,7 +91,7 @@ pub(super) fn create_catalog(s: &Arc<Shared>) -> DynTool {
 }
 
 pub(super) fn get_catalog_status(s: &Arc<Shared>) -> DynTool {
-    let prefix = &s.opts.catalog_prefix;
+    let prefix = s.opts.policy.catalog_prefix();
     FnTool::with_state(
         s,
         ToolSpec::new::<TenantArgs, CatalogStatus>(

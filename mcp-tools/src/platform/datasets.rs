@@ -8,10 +8,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Shared, lib_call, platform_error, starts};
-use crate::render::statement_table;
-use crate::{
-    DynTool, FnTool, MoreRows, TableResult, ToolAnnotations, ToolError, ToolOutput, ToolSpec,
-};
+use crate::shared_tools::{ExecuteDbsqlResult, SqlStart, SqlTool, run_sql};
+use crate::{DynTool, FnTool, ToolAnnotations, ToolError, ToolOutput, ToolSpec};
 
 /// File format of a dataset.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
@@ -182,16 +180,27 @@ fn upload_error(e: &PlatformError, format: DatasetFormat) -> Result<ToolOutput, 
     Ok(out)
 }
 
+/// How `query_dataset` speaks in [`run_sql`]: no `statement_id` argument, so a statement past
+/// the wait is cancelled.
+const QUERY_DATASET: SqlTool = SqlTool {
+    name: "query_dataset",
+    resumable: false,
+    fix_hint: "fix the SQL (names resolve in the tenant's dataset schema) and call query_dataset again",
+    more_hint: "narrow the query (WHERE, aggregates) or add ORDER BY … LIMIT/OFFSET to page",
+};
+
+/// `query_dataset` is `execute_dbsql`'s implementation ([`run_sql`]) behind the tenant policy:
+/// the library builds the statement after [`TenantPolicy::check_sql`](databricks_client::platform::TenantPolicy::check_sql).
 pub(super) fn query_dataset(s: &Arc<Shared>) -> DynTool {
     FnTool::with_state(
         s,
-        ToolSpec::new::<QueryDatasetArgs, TableResult>(
+        ToolSpec::new::<QueryDatasetArgs, ExecuteDbsqlResult>(
             "query_dataset",
-            "Reads a tenant dataset, or runs a read-only SQL query restricted to the tenant's catalog, on the SQL warehouse; rows are capped.",
+            "Reads a tenant dataset, or runs a read-only SQL query restricted to the tenant's catalog, on the SQL warehouse; rows are capped. The result has the shape of execute_dbsql's.",
         )
         .with_title("Query tenant dataset")
         .with_annotations(ToolAnnotations::read_only()),
-        |s, a: QueryDatasetArgs, _ctx| async move {
+        |s, a: QueryDatasetArgs, ctx| async move {
             const TOOL: &str = "query_dataset";
             let query = match (a.dataset_name, a.sql) {
                 (Some(d), None) => DatasetQuery::Dataset(d),
@@ -206,21 +215,20 @@ pub(super) fn query_dataset(s: &Arc<Shared>) -> DynTool {
                 }
             };
             let limits = s.opts.limits;
-            let cap = limits.effective_rows(a.limit);
-            let table = lib_call!(
+            let request = lib_call!(
                 TOOL,
                 s.platform
-                    .query_dataset(&a.tenant_id, &query, limits.fetch_rows(a.limit))
-                    .await
+                    .dataset_statement(&a.tenant_id, &query, limits.fetch_rows(a.limit))
             );
-            let table = statement_table(table, cap, |_, off| {
-                MoreRows::new(
-                    None,
-                    off,
-                    "narrow the query (WHERE, aggregates) or add ORDER BY … LIMIT/OFFSET to page",
-                )
-            });
-            ToolOutput::structured(table.to_text(limits.max_text_bytes), &table)
+            run_sql(
+                &QUERY_DATASET,
+                s.client(),
+                SqlStart::Execute(Box::new(request)),
+                (s.opts.wait.max_wait, &s.opts.wait),
+                (limits.effective_rows(a.limit), limits.max_text_bytes),
+                &ctx,
+            )
+            .await
         },
     )
 }

@@ -31,11 +31,11 @@ pub const PLATFORM_TOOLSET: &str = "platform";
 
 /// Options of the platform toolset.
 #[non_exhaustive]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PlatformToolsetOptions {
-    /// Prefix of tenant catalogs: a tenant's catalog is `{catalog_prefix}{tenant_id}`.
-    /// Default `tenant_`.
-    pub catalog_prefix: String,
+    /// The tenant policy: catalog prefix (default `tenant_`), notebook root (default
+    /// `/Shared/tenants`), dataset schema (default `datasets`) and volume (default `uploads`).
+    pub policy: TenantPolicy,
     /// SQL warehouse for `upload_dataset_file` and `query_dataset`.
     pub warehouse_id: Option<String>,
     /// Managed storage root for new tenant catalogs (metastores without a default need one).
@@ -44,29 +44,6 @@ pub struct PlatformToolsetOptions {
     pub wait: WaitPolicy,
     /// Row and byte caps.
     pub limits: ResultLimits,
-    /// Workspace folder holding tenant notebooks (`{notebook_root}/{tenant_id}/…`).
-    /// Default `/Shared/tenants`.
-    pub notebook_root: String,
-    /// Schema of uploaded datasets inside a tenant catalog. Default `datasets`.
-    pub dataset_schema: String,
-    /// Volume of uploaded dataset files inside the dataset schema. Default `uploads`.
-    pub dataset_volume: String,
-}
-
-impl Default for PlatformToolsetOptions {
-    fn default() -> Self {
-        let policy = TenantPolicy::default();
-        Self {
-            catalog_prefix: policy.catalog_prefix().to_owned(),
-            warehouse_id: None,
-            storage_root: None,
-            wait: WaitPolicy::default(),
-            limits: ResultLimits::default(),
-            notebook_root: policy.notebook_root().to_owned(),
-            dataset_schema: policy.dataset_schema().to_owned(),
-            dataset_volume: policy.dataset_volume().to_owned(),
-        }
-    }
 }
 
 impl PlatformToolsetOptions {
@@ -75,10 +52,15 @@ impl PlatformToolsetOptions {
         Self::default()
     }
 
-    /// Sets the tenant catalog prefix.
-    pub fn with_catalog_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.catalog_prefix = prefix.into();
+    /// Sets the tenant policy (naming rules and where tenant objects live).
+    pub fn with_policy(mut self, policy: TenantPolicy) -> Self {
+        self.policy = policy;
         self
+    }
+
+    /// Sets the tenant catalog prefix ([`TenantPolicy::with_catalog_prefix`]).
+    pub fn with_catalog_prefix(self, prefix: impl Into<String>) -> Self {
+        self.map_policy(|p| p.with_catalog_prefix(prefix))
     }
 
     /// Sets the SQL warehouse.
@@ -105,33 +87,30 @@ impl PlatformToolsetOptions {
         self
     }
 
-    /// Sets the workspace folder of tenant notebooks.
-    pub fn with_notebook_root(mut self, root: impl Into<String>) -> Self {
-        self.notebook_root = root.into();
-        self
+    /// Sets the workspace folder of tenant notebooks ([`TenantPolicy::with_notebook_root`]).
+    pub fn with_notebook_root(self, root: impl Into<String>) -> Self {
+        self.map_policy(|p| p.with_notebook_root(root))
     }
 
-    /// Sets the dataset schema name.
-    pub fn with_dataset_schema(mut self, schema: impl Into<String>) -> Self {
-        self.dataset_schema = schema.into();
-        self
+    /// Sets the dataset schema name ([`TenantPolicy::with_dataset_schema`]).
+    pub fn with_dataset_schema(self, schema: impl Into<String>) -> Self {
+        self.map_policy(|p| p.with_dataset_schema(schema))
     }
 
-    /// Sets the dataset volume name.
-    pub fn with_dataset_volume(mut self, volume: impl Into<String>) -> Self {
-        self.dataset_volume = volume.into();
+    /// Sets the dataset volume name ([`TenantPolicy::with_dataset_volume`]).
+    pub fn with_dataset_volume(self, volume: impl Into<String>) -> Self {
+        self.map_policy(|p| p.with_dataset_volume(volume))
+    }
+
+    fn map_policy(mut self, f: impl FnOnce(TenantPolicy) -> TenantPolicy) -> Self {
+        self.policy = f(std::mem::take(&mut self.policy));
         self
     }
 
     /// The library platform these options describe.
     fn platform(&self, client: WorkspaceClient) -> TenantPlatform {
-        let policy = TenantPolicy::new()
-            .with_catalog_prefix(&self.catalog_prefix)
-            .with_notebook_root(&self.notebook_root)
-            .with_dataset_schema(&self.dataset_schema)
-            .with_dataset_volume(&self.dataset_volume);
-        let mut platform =
-            TenantPlatform::new(client, policy).with_statement_timeout(self.wait.max_wait);
+        let mut platform = TenantPlatform::new(client, self.policy.clone())
+            .with_statement_timeout(self.wait.max_wait);
         if let Some(w) = &self.warehouse_id {
             platform = platform.with_warehouse_id(w);
         }
@@ -176,7 +155,7 @@ impl Shared {
 impl fmt::Debug for PlatformToolset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PlatformToolset")
-            .field("catalog_prefix", &self.shared.opts.catalog_prefix)
+            .field("catalog_prefix", &self.shared.opts.policy.catalog_prefix())
             .finish_non_exhaustive()
     }
 }

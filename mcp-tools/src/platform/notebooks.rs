@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Shared, lib_call, platform_error, starts};
-use crate::render::RunStateInfo;
+use crate::render::{RunStateInfo, run_state_line, run_text};
 use crate::{
     DynTool, FnTool, Step, ToolAnnotations, ToolContext, ToolError, ToolOutput, ToolSpec, Waited,
     wait_with_progress,
@@ -90,7 +90,7 @@ struct RunIdArgs {
     run_id: i64,
 }
 
-/// State of a run.
+/// State of a run (its text is [`run_text`], as in every tool that reports a run).
 #[derive(Debug, Serialize, JsonSchema)]
 struct RunStatusOut {
     /// Run id.
@@ -117,28 +117,6 @@ impl RunStatusOut {
             done: run.is_terminal(),
             next,
         }
-    }
-
-    fn text(&self) -> String {
-        let st = &self.state;
-        let mut t = format!(
-            "run {}: {}",
-            self.run_id,
-            st.life_cycle_state.as_deref().unwrap_or("UNKNOWN")
-        );
-        if let Some(r) = &st.result_state {
-            t.push_str(&format!(" ({r})"));
-        }
-        if let Some(m) = &st.state_message {
-            t.push_str(&format!(": {m}"));
-        }
-        if let Some(u) = &self.run_page_url {
-            t.push_str(&format!("\n{u}"));
-        }
-        if let Some(n) = &self.next {
-            t.push_str(&format!("\nNext: {n}"));
-        }
-        t
     }
 }
 
@@ -184,7 +162,7 @@ pub(super) fn create_notebook(s: &Arc<Shared>) -> DynTool {
         s,
         ToolSpec::new::<CreateNotebookArgs, CreateNotebookResult>(
             "create_notebook",
-            format!("Imports a notebook into the tenant's workspace folder (`{}/<tenant_id>/<notebook>`). Refuses to replace an existing notebook unless `overwrite` is true.", s.opts.notebook_root),
+            format!("Imports a notebook into the tenant's workspace folder (`{}/<tenant_id>/<notebook>`). Refuses to replace an existing notebook unless `overwrite` is true.", s.opts.policy.notebook_root()),
         )
         .with_title("Create tenant notebook")
         .with_annotations(starts()),
@@ -288,9 +266,7 @@ async fn poll_run(
     let waited = wait_with_progress(ctx, &s.opts.wait, wait, || async move {
         let run = s.platform.run(run_id).await?;
         let done = run.is_terminal();
-        let msg = run
-            .life_cycle_state()
-            .map_or_else(|| "UNKNOWN".to_owned(), ToString::to_string);
+        let msg = run_state_line(&run);
         Ok::<_, PlatformError>(Step::new(run, done, msg))
     })
     .await?;
@@ -313,8 +289,12 @@ fn run_output(s: &Shared, waited: Waited<Run>, clamped: bool) -> ToolOutput {
             "the wait was cancelled; the run continues — call get_notebook_run_status".to_owned(),
         ),
     };
-    let status = RunStatusOut::new(waited.state(), next);
-    let text = status.text();
+    let run = waited.state();
+    let status = RunStatusOut::new(run, next);
+    let mut text = run_text(run);
+    if let Some(n) = &status.next {
+        text.push_str(&format!("\nNext: {n}"));
+    }
     ToolOutput::structured(text, &status).unwrap_or_else(|e| ToolOutput::error(e.to_string()))
 }
 

@@ -8,8 +8,8 @@ use futures::{StreamExt, TryStreamExt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::sql::statement_table;
 use super::{Paged, Shared, Window, call, failed_output, list_text, or_dash, output, page_all};
+use crate::render::response_table;
 use crate::{
     DynTool, FnTool, Step, TableResult, ToolAnnotations, ToolError, ToolOutput, ToolSpec, Waited,
     cap_text, wait_with_progress,
@@ -446,7 +446,7 @@ pub(super) fn genie_ask(s: &Arc<Shared>) -> DynTool {
                     .await
                 {
                     Ok(r) if r.statement_response.state() == Some(&StatementState::Succeeded) => {
-                        result.rows = Some(statement_table(
+                        result.rows = Some(response_table(
                             r.statement_response,
                             s.limits().max_rows,
                             "ask Genie a narrower question, or run the SQL with execute_dbsql and \

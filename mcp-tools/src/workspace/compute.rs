@@ -250,10 +250,13 @@ pub(super) fn start_cluster(s: &Arc<Shared>) -> DynTool {
             let (wait, _) = s.options.wait.limit(args.wait_seconds);
             // The library's start-and-wait; this tool only renders what it observed.
             let mut start_requested = false;
+            let mut seen_starting = false;
             let mut observer = ProgressObserver::new(&ctx, |d: &ClusterDetails| {
                 let state = d.state.clone().unwrap_or(ClusterState::Unknown);
-                // `ensure_running` sends `start` when it reads TERMINATED.
-                start_requested |= state.is_stopped();
+                // `ensure_running` sends `start` when it reads TERMINATED, unless it saw the
+                // cluster starting first (then TERMINATED is a failed start).
+                seen_starting |= state.is_starting();
+                start_requested |= state.is_stopped() && !seen_starting;
                 state.to_string()
             });
             let outcome = s
@@ -277,10 +280,22 @@ pub(super) fn start_cluster(s: &Arc<Shared>) -> DynTool {
             let done = waited.is_done();
             let details = waited.into_state();
             let running = matches!(details.state, Some(ClusterState::Running));
+            let stopping = details
+                .state
+                .as_ref()
+                .is_some_and(ClusterState::is_stopping);
             let failed = done && !running;
             let cluster = ClusterInfo::from_details(details);
             let next = if running {
                 "the cluster is RUNNING".to_owned()
+            } else if stopping && !start_requested {
+                // The library starts a TERMINATING cluster once it is TERMINATED; this wait
+                // ended before that.
+                format!(
+                    "the cluster is TERMINATING and can only be started once TERMINATED; call \
+                    start_cluster with cluster_id={id} and wait_seconds to wait for that and \
+                    start it"
+                )
             } else if failed {
                 format!(
                     "the cluster did not start ({}); check the message, fix the cause (quota, \

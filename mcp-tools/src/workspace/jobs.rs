@@ -276,23 +276,9 @@ pub(super) fn get_job(s: &Arc<Shared>) -> DynTool {
     )
 }
 
-// The state of a run or task is `render::RunStateInfo`, shared with the platform run status.
-use crate::render::RunStateInfo;
-
-impl RunStateInfo {
-    fn line(&self) -> String {
-        let mut s = or_dash(self.life_cycle_state.as_deref());
-        if let Some(r) = &self.result_state {
-            s.push('/');
-            s.push_str(r);
-        }
-        if let Some(m) = &self.state_message {
-            s.push_str(": ");
-            s.push_str(m);
-        }
-        s
-    }
-}
+// The state of a run or task is `render::RunStateInfo` and a run's text `render::run_text`,
+// shared with the platform run status.
+use crate::render::{RunStateInfo, run_state_line, run_text};
 
 /// One task run.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -359,22 +345,6 @@ impl RunInfo {
                 })
                 .collect(),
         }
-    }
-
-    fn text(&self) -> String {
-        let mut text = format!("run {} | {}", self.run_id, self.state.line());
-        if let Some(u) = &self.run_page_url {
-            text.push_str(&format!("\n{u}"));
-        }
-        for t in &self.tasks {
-            text.push_str(&format!(
-                "\n- {} ({}) {}",
-                t.task_key,
-                t.run_id,
-                t.state.line()
-            ));
-        }
-        text
     }
 }
 
@@ -460,16 +430,15 @@ pub(super) fn run_job(s: &Arc<Shared>) -> DynTool {
                 let jobs = jobs.clone();
                 async move {
                     let run = jobs.get_run(run_id).await?;
-                    let info = RunInfo::from_run(run);
-                    let done = info.done;
-                    let msg = info.state.line();
-                    Ok::<_, databricks_client::Error>(Step::new(info, done, msg))
+                    let done = run.is_terminal();
+                    let msg = run_state_line(&run);
+                    Ok::<_, databricks_client::Error>(Step::new(run, done, msg))
                 }
             })
             .await;
             let (run, next, failed) = match waited {
-                Ok(Waited::Done(info)) => {
-                    let failed = info.succeeded == Some(false);
+                Ok(Waited::Done(run)) => {
+                    let failed = !run.is_success();
                     let next = if failed {
                         format!(
                             "the run failed; call get_run with run_id={run_id} for task states, or \
@@ -478,7 +447,7 @@ pub(super) fn run_job(s: &Arc<Shared>) -> DynTool {
                     } else {
                         "the run finished".to_owned()
                     };
-                    (Some(info), next, failed)
+                    (Some(run), next, failed)
                 }
                 Ok(w) => {
                     let cancelled = matches!(w, Waited::Cancelled(_));
@@ -508,7 +477,7 @@ pub(super) fn run_job(s: &Arc<Shared>) -> DynTool {
             );
             if let Some(r) = &run {
                 text.push('\n');
-                text.push_str(&r.text());
+                text.push_str(&run_text(r));
             }
             text.push_str(&format!("\nNext: {next}"));
             let text = cap_text(&text, s.max_text(), "structuredContent");
@@ -516,7 +485,7 @@ pub(super) fn run_job(s: &Arc<Shared>) -> DynTool {
                 run_id,
                 idempotency_token: token,
                 number_in_job: started.number_in_job,
-                run,
+                run: run.map(RunInfo::from_run),
                 next,
             };
             if failed {
@@ -548,10 +517,10 @@ pub(super) fn get_run(s: &Arc<Shared>) -> DynTool {
         .with_annotations(ToolAnnotations::read_only()),
         move |s, args: GetRunArgs, _ctx| async move {
             let run = call!("get_run", s.client.jobs().get_run(args.run_id).await);
-            let info = RunInfo::from_run(run);
+            let text = run_text(&run);
             output(
-                cap_text(&info.text(), s.max_text(), "structuredContent"),
-                &info,
+                cap_text(&text, s.max_text(), "structuredContent"),
+                &RunInfo::from_run(run),
             )
         },
     )

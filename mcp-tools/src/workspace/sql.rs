@@ -1,19 +1,15 @@
 //! SQL warehouse tools: `list_warehouses`, `execute_dbsql`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use databricks_client::models::{
-    Disposition, ExecuteStatementRequest, OnWaitTimeout, ResultFormat, StatementResponse,
-    StatementState, StatementTable,
-};
+use databricks_client::models::ExecuteStatementRequest;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Paged, Shared, Window, call, failed_output, list_text, or_dash, output, page_stream};
+use super::{Paged, Shared, Window, call, list_text, or_dash, output, page_stream};
+use crate::shared_tools::{ExecuteDbsqlResult, SqlStart, SqlTool, run_sql};
 use crate::{
-    DynTool, FnTool, MoreRows, SqlPolicy, Step, TableResult, ToolAnnotations, ToolError,
-    ToolOutput, ToolSpec, check_sql, wait_with_progress,
+    DynTool, FnTool, SqlPolicy, ToolAnnotations, ToolError, ToolOutput, ToolSpec, check_sql,
 };
 
 /// Arguments of `list_warehouses`.
@@ -150,88 +146,6 @@ struct ExecuteDbsqlArgs {
     wait_seconds: Option<u64>,
 }
 
-/// Result of `execute_dbsql`.
-#[derive(Debug, Serialize, JsonSchema)]
-struct ExecuteDbsqlResult {
-    /// The statement id.
-    statement_id: String,
-    /// `PENDING`, `RUNNING`, `SUCCEEDED`, `FAILED`, `CANCELED` or `CLOSED`.
-    state: String,
-    /// The rows, once `SUCCEEDED`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<TableResult>,
-    /// The error message, when `FAILED`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    /// What to do next.
-    next: String,
-}
-
-/// The `wait_timeout` the Statement Execution API accepts (`0s` or 5–50 s) for a wait.
-fn server_wait(wait: Duration) -> String {
-    match wait.as_secs() {
-        0 => "0s".to_owned(),
-        n @ 5..=50 => format!("{n}s"),
-        1..=4 => "5s".to_owned(),
-        _ => "50s".to_owned(),
-    }
-}
-
-/// The rows of a `SUCCEEDED` statement (first chunk, inline JSON) shaped to `cap` rows: the
-/// one statement-to-table conversion ([`StatementTable::from_response`]) and its rendering.
-pub(super) fn statement_table(resp: StatementResponse, cap: usize, hint: &str) -> TableResult {
-    crate::render::statement_table(StatementTable::from_response(resp), cap, |id, off| {
-        MoreRows::new(Some(id), off, hint)
-    })
-}
-
-fn shape(resp: StatementResponse, cap: usize) -> (ExecuteDbsqlResult, bool) {
-    let statement_id = resp.statement_id.clone();
-    let state = resp.state().cloned();
-    let state_text = or_dash(state.as_ref());
-    let mut result = ExecuteDbsqlResult {
-        statement_id: statement_id.clone(),
-        state: state_text,
-        result: None,
-        error: None,
-        next: String::new(),
-    };
-    match state {
-        Some(StatementState::Succeeded) => {
-            let table = statement_table(
-                resp,
-                cap,
-                "narrow the query (WHERE, GROUP BY) or page in SQL with ORDER BY … LIMIT … OFFSET",
-            );
-            result.result = Some(table);
-            result.next = "done".to_owned();
-            (result, false)
-        }
-        Some(StatementState::Pending | StatementState::Running) => {
-            result.next = format!(
-                "the statement is still running; call execute_dbsql with \
-                    statement_id={statement_id} (no sql) to get its result"
-            );
-            (result, false)
-        }
-        _ => {
-            let err = resp.status.as_ref().and_then(|s| s.error.as_ref());
-            let message = err
-                .and_then(|e| e.message.clone())
-                .unwrap_or_else(|| "no error message".to_owned());
-            let code = err.and_then(|e| e.error_code.clone());
-            result.error = Some(match code {
-                Some(c) => format!("{c}: {message}"),
-                None => message,
-            });
-            result.next = "fix the SQL (check names with list_tables / get_table) and call \
-                execute_dbsql again"
-                .to_owned();
-            (result, true)
-        }
-    }
-}
-
 /// `execute_dbsql` is read-only when the server forbids writes (the SQL guard rejects anything
 /// but SELECT/SHOW/DESCRIBE/EXPLAIN); with writes allowed it is destructive.
 pub(super) fn execute_dbsql(s: &Arc<Shared>) -> DynTool {
@@ -265,13 +179,12 @@ pub(super) fn execute_dbsql(s: &Arc<Shared>) -> DynTool {
         .with_title("Run SQL on a warehouse")
         .with_annotations(annotations),
         move |s, args: ExecuteDbsqlArgs, ctx| async move {
-            let statements = s.client.statements();
             let (wait, _) = s
                 .options
                 .wait
                 .limit(Some(args.wait_seconds.unwrap_or(DEFAULT_SQL_WAIT_SECONDS)));
             let cap = s.limits().effective_rows(args.limit);
-            let first = match (args.sql, args.statement_id) {
+            let start = match (args.sql, args.statement_id) {
                 (Some(sql), None) => {
                     let policy = if s.options.allow_writes {
                         SqlPolicy::allow_writes()
@@ -292,23 +205,18 @@ pub(super) fn execute_dbsql(s: &Arc<Shared>) -> DynTool {
                                 server with --warehouse-id",
                         ));
                     };
-                    let mut request = ExecuteStatementRequest::new(warehouse, sql)
-                        .with_wait_timeout(server_wait(wait))
-                        .with_on_wait_timeout(OnWaitTimeout::Continue)
-                        .with_disposition(Disposition::Inline)
-                        .with_format(ResultFormat::JsonArray)
-                        .with_row_limit(
-                            i64::try_from(s.limits().fetch_rows(args.limit)).unwrap_or(i64::MAX),
-                        );
+                    let mut request = ExecuteStatementRequest::new(warehouse, sql).with_row_limit(
+                        i64::try_from(s.limits().fetch_rows(args.limit)).unwrap_or(i64::MAX),
+                    );
                     if let Some(c) = args.catalog {
                         request = request.with_catalog(c);
                     }
                     if let Some(sc) = args.schema {
                         request = request.with_schema(sc);
                     }
-                    call!("execute_dbsql", statements.execute(&request).await)
+                    SqlStart::Execute(Box::new(request))
                 }
-                (None, Some(id)) => call!("execute_dbsql", statements.get(&id).await),
+                (None, Some(id)) => SqlStart::Fetch(id),
                 _ => {
                     return Err(ToolError::invalid_params(
                         "execute_dbsql",
@@ -317,44 +225,23 @@ pub(super) fn execute_dbsql(s: &Arc<Shared>) -> DynTool {
                     ));
                 }
             };
-            let running = first.state().is_some_and(|st| !st.is_terminal());
-            let resp = if running && wait > Duration::from_secs(50) {
-                let id = first.statement_id.clone();
-                let rest = wait - Duration::from_secs(50);
-                let waited = call!(
-                    "execute_dbsql",
-                    wait_with_progress(&ctx, &s.options.wait, rest, || {
-                        let statements = statements.clone();
-                        let id = id.clone();
-                        async move {
-                            let r = statements.get(&id).await?;
-                            let done = r.state().is_some_and(StatementState::is_terminal);
-                            let msg = or_dash(r.state());
-                            Ok::<_, databricks_client::Error>(Step::new(r, done, msg))
-                        }
-                    })
-                    .await
-                );
-                waited.into_state()
-            } else {
-                first
-            };
-            let (result, failed) = shape(resp, cap);
-            let mut text = format!("statement {} {}", result.statement_id, result.state);
-            if let Some(t) = &result.result {
-                text = t.to_text(s.max_text());
-            }
-            if let Some(e) = &result.error {
-                text.push_str(&format!("\n{e}"));
-            }
-            if result.result.is_none() {
-                text.push_str(&format!("\nNext: {}", result.next));
-            }
-            if failed {
-                failed_output(text, &result)
-            } else {
-                output(text, &result)
-            }
+            run_sql(
+                &EXECUTE_DBSQL,
+                &s.client,
+                start,
+                (wait, &s.options.wait),
+                (cap, s.max_text()),
+                &ctx,
+            )
+            .await
         },
     )
 }
+
+/// How `execute_dbsql` speaks in [`run_sql`].
+const EXECUTE_DBSQL: SqlTool = SqlTool {
+    name: "execute_dbsql",
+    resumable: true,
+    fix_hint: "fix the SQL (check names with list_tables / get_table) and call execute_dbsql again",
+    more_hint: "narrow the query (WHERE, GROUP BY) or page in SQL with ORDER BY … LIMIT … OFFSET",
+};

@@ -8,7 +8,7 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{ResultColumn, StatementResponse};
+use super::{ResultColumn, SqlValue, StatementResponse};
 use crate::Result;
 use crate::api::ResultStream;
 
@@ -117,12 +117,39 @@ impl StatementTable {
     /// # Ok(()) }
     /// ```
     pub async fn collect(stream: ResultStream, max_rows: usize) -> Result<Self> {
+        Self::collect_with(stream, max_rows, SqlValue::to_json).await
+    }
+
+    /// [`collect`](Self::collect) with the caller's typed cells: `cell` turns each decoded
+    /// [`SqlValue`] into the JSON the caller stores (e.g. integers beyond 2^53 as text). Columns,
+    /// the statement id and `truncated` are read as in `collect`.
+    ///
+    /// # Errors
+    /// The first error of the stream (a chunk that could not be fetched or decoded).
+    ///
+    /// ```no_run
+    /// # async fn run(client: databricks_client::WorkspaceClient) -> databricks_client::Result<()> {
+    /// use databricks_client::models::{ExecuteStatementRequest, SqlValue, StatementTable};
+    /// let stream = client.statements().query(ExecuteStatementRequest::new("wh", "SELECT 1")).await?;
+    /// let table = StatementTable::collect_with(stream, 100, |v: &SqlValue| match v {
+    ///     SqlValue::Int(n) => serde_json::Value::String(n.to_string()),
+    ///     other => other.to_json(),
+    /// })
+    /// .await?;
+    /// # let _ = table;
+    /// # Ok(()) }
+    /// ```
+    pub async fn collect_with(
+        stream: ResultStream,
+        max_rows: usize,
+        mut cell: impl FnMut(&SqlValue) -> Value,
+    ) -> Result<Self> {
         let statement_id = stream.statement_id().to_owned();
         let columns = stream.columns().iter().map(TableColumn::from).collect();
         let truncated = stream.manifest().truncated;
         let rows = stream
             .take(max_rows)
-            .map_ok(|r| r.values().iter().map(|v| v.to_json()).collect())
+            .map_ok(|r| r.values().iter().map(&mut cell).collect())
             .try_collect()
             .await?;
         Ok(Self {
