@@ -779,11 +779,9 @@ impl<T: Send + 'static> Pipeline<T> {
     fn poll_next_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
         self.started = true;
         loop {
+            // No per-item work beyond this: the budgets only change when a chunk is taken
+            // off the queue (below), and that is where the queue is topped up.
             if let Some(item) = self.current.next() {
-                // Top up while the consumer works through this chunk.
-                if let Err(e) = self.spawn_ready() {
-                    return self.fail(e);
-                }
                 return Poll::Ready(Some(Ok(item)));
             }
             if self.finished {
@@ -832,6 +830,10 @@ impl<T: Send + 'static> Pipeline<T> {
             self.reserved = self.reserved.saturating_add(actual - done.reserved);
             self.current_bytes = actual;
             self.current = decoded.items.into_iter();
+            // Top up while the consumer works through this chunk.
+            if let Err(e) = self.spawn_ready() {
+                return self.fail(e);
+            }
         }
     }
 
