@@ -501,6 +501,64 @@ pub fn floor_decode_jobs_page(body: &[u8]) -> usize {
     page.jobs.len()
 }
 
+/// A job-list page decoded into the client's own public model: the same
+/// [`Job`](databricks_client::models::jobs::Job) structs `jobs().list()` yields.
+#[derive(Deserialize)]
+struct ModelPage {
+    #[serde(default)]
+    jobs: Vec<databricks_client::models::jobs::Job>,
+    next_page_token: Option<String>,
+}
+
+/// The model floor's decoding alone: one page body into the client's public
+/// [`Job`](databricks_client::models::jobs::Job) model with plain `serde_json`. Returns the job
+/// count.
+///
+/// # Panics
+/// On a body that is not a job page.
+pub fn floor_decode_jobs_page_model(body: &[u8]) -> usize {
+    let page: ModelPage = serde_json::from_slice(body).expect("page JSON");
+    page.jobs.len()
+}
+
+/// The job-list floor for the same output as the client: plain reqwest and serde_json into
+/// the client's public [`Job`](databricks_client::models::jobs::Job) model, following
+/// `next_page_token` (bare reqwest + parser, none of the client's auth, retry, tracing or
+/// pagination machinery). Returns the job count.
+///
+/// # Panics
+/// On any HTTP or parse error (the fake never fails).
+pub async fn floor_jobs_model_with(http: &reqwest::Client, base: &str) -> usize {
+    let mut token: Option<String> = None;
+    let mut jobs = 0;
+    loop {
+        let mut req = http.get(format!("{base}/api/2.2/jobs/list?limit=100"));
+        if let Some(t) = &token {
+            req = req.query(&[("page_token", t)]);
+        }
+        let page: ModelPage = req
+            .send()
+            .await
+            .expect("page")
+            .json()
+            .await
+            .expect("page JSON");
+        jobs += page.jobs.len();
+        match page.next_page_token {
+            Some(t) => token = Some(t),
+            None => return jobs,
+        }
+    }
+}
+
+/// [`floor_jobs_model_with`] over a new `reqwest::Client` (a new connection pool per call).
+///
+/// # Panics
+/// On any HTTP or parse error (the fake never fails).
+pub async fn floor_jobs_model(base: &str) -> usize {
+    floor_jobs_model_with(&bare_client(), base).await
+}
+
 /// The job-list floor: plain reqwest and serde_json into a minimal typed job, following
 /// `next_page_token`. Returns the job count.
 ///

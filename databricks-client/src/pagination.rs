@@ -38,7 +38,9 @@
 use std::collections::HashSet;
 use std::future::Future;
 use std::hash::Hash;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use futures::stream::{self, Stream, TryStreamExt};
 use serde::Serialize;
@@ -128,15 +130,7 @@ where
             let next = page.next_page_token.clone().filter(|t| !t.is_empty());
             let following = match next {
                 Some(token) if sent.as_deref() == Some(token.as_str()) => {
-                    return Err(Error::Decode {
-                        method: "GET".to_owned(),
-                        path: "(pagination)".to_owned(),
-                        json_path: "next_page_token".to_owned(),
-                        message: "the server returned the page token it was given; stopping to \
-                                  avoid an endless loop"
-                            .to_owned(),
-                        excerpt: String::new(),
-                    });
+                    return Err(repeated_token());
                 }
                 Some(token) => Some((fetch(Some(token.clone())), token)),
                 None => None,
@@ -194,9 +188,19 @@ where
     T: Send + 'static,
 {
     let path: String = path.into();
+    // The query is encoded once for every page (a request type that does not encode is left
+    // to `RequestBuilder::query`, which reports the error without sending anything).
+    let pairs = crate::client::encode_query(&query).ok();
     let query = Arc::new(query);
     token_pages(move |page_token: Option<String>| {
-        let request = page_request(&client, &path, &*query, page_token.as_deref());
+        let mut request = client.get(path.as_str());
+        request = match &pairs {
+            Some(pairs) => request.query_pairs(pairs.iter().cloned()),
+            None => request.query(&*query),
+        };
+        if let Some(token) = page_token {
+            request = request.query_pair("page_token", token);
+        }
         async move { Ok(into_page(request.send_json::<P>().await?)) }
     })
 }
@@ -238,15 +242,88 @@ fn page_request<Q: Serialize + ?Sized>(
 
 /// Items of a `page_token` list. `fetch` receives `None` for the first page, then each
 /// `next_page_token`; every other parameter must stay the same between calls.
-pub fn token_pages<T, F, Fut>(fetch: F) -> impl Stream<Item = Result<T>> + Send + 'static
+pub fn token_pages<T, F, Fut>(mut fetch: F) -> impl Stream<Item = Result<T>> + Send + 'static
 where
     T: Send + 'static,
     F: FnMut(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
-    token_page_stream(fetch)
-        .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
-        .try_flatten()
+    let first = Box::pin(fetch(None));
+    TokenItems {
+        fetch,
+        pending: Some(first),
+        sent: None,
+        current: Vec::new().into_iter(),
+    }
+}
+
+/// The item stream behind [`token_pages`]: the same behaviour as flattening
+/// [`token_page_stream`], in one layer. An item is handed straight out of the page's vector
+/// (a job is about 2 KB, and every stream combinator it passes through is another copy of it);
+/// the next page is requested only once the current one is used up.
+struct TokenItems<T, F, Fut> {
+    fetch: F,
+    /// The request of the next page, not polled until the current page is used up.
+    pending: Option<Pin<Box<Fut>>>,
+    /// The token the pending request carries.
+    sent: Option<String>,
+    current: std::vec::IntoIter<T>,
+}
+
+// No field is ever pinned in place: the future is boxed, and `fetch` is only called through
+// `&mut`.
+impl<T, F, Fut> Unpin for TokenItems<T, F, Fut> {}
+
+impl<T, F, Fut> Stream for TokenItems<T, F, Fut>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>>>,
+{
+    type Item = Result<T>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.current.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            let Some(pending) = this.pending.as_mut() else {
+                return Poll::Ready(None);
+            };
+            let page = match pending.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(page) => page,
+            };
+            this.pending = None;
+            let page = match page {
+                Ok(page) => page,
+                Err(e) => return Poll::Ready(Some(Err(e))),
+            };
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                Some(token) if this.sent.as_deref() == Some(token.as_str()) => {
+                    return Poll::Ready(Some(Err(repeated_token())));
+                }
+                Some(token) => {
+                    this.pending = Some(Box::pin((this.fetch)(Some(token.clone()))));
+                    this.sent = Some(token);
+                }
+                None => this.sent = None,
+            }
+            this.current = page.items.into_iter();
+        }
+    }
+}
+
+fn repeated_token() -> Error {
+    Error::Decode {
+        method: "GET".to_owned(),
+        path: "(pagination)".to_owned(),
+        json_path: "next_page_token".to_owned(),
+        message: "the server returned the page token it was given; stopping to avoid an endless \
+                  loop"
+            .to_owned(),
+        excerpt: String::new(),
+    }
 }
 
 /// Items of an `offset`/`limit`/`has_more` list. `fetch` receives the offset (0 first, then the

@@ -779,11 +779,9 @@ impl<T: Send + 'static> Pipeline<T> {
     fn poll_next_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
         self.started = true;
         loop {
+            // No per-item work beyond this: the budgets only change when a chunk is taken
+            // off the queue (below), and that is where the queue is topped up.
             if let Some(item) = self.current.next() {
-                // Top up while the consumer works through this chunk.
-                if let Err(e) = self.spawn_ready() {
-                    return self.fail(e);
-                }
                 return Poll::Ready(Some(Ok(item)));
             }
             if self.finished {
@@ -832,6 +830,10 @@ impl<T: Send + 'static> Pipeline<T> {
             self.reserved = self.reserved.saturating_add(actual - done.reserved);
             self.current_bytes = actual;
             self.current = decoded.items.into_iter();
+            // Top up while the consumer works through this chunk.
+            if let Err(e) = self.spawn_ready() {
+                return self.fail(e);
+            }
         }
     }
 
@@ -933,15 +935,19 @@ impl Fetched {
 
 fn decode_rows(ctx: &ChunkContext, fetched: Fetched, index: i64) -> Result<Vec<Row>> {
     let err = |e: decode::ChunkDecodeError| ctx.decode_error(index, e.message().to_owned());
+    // A copy of the column list for this chunk's rows: every row holds an `Arc` of it, and one
+    // `Arc` shared by all chunks would have the decoding threads (cloning it per row) and the
+    // consumer (dropping rows) contend on one reference count.
+    let columns: Arc<[ResultColumn]> = Arc::from(&ctx.columns[..]);
     match fetched {
-        Fetched::Inline(array) => decode::text_rows(array, &ctx.columns).map_err(err),
+        Fetched::Inline(array) => decode::text_rows(array, &columns).map_err(err),
         Fetched::Bodies(bodies) => {
             let mut rows = Vec::new();
             for body in bodies {
                 let mut decoded = match &ctx.format {
-                    ResultFormat::Csv => decode::csv_rows(&body, &ctx.columns).map_err(err)?,
-                    ResultFormat::ArrowStream => ctx.arrow(&body, index)?,
-                    _ => decode::json_array_rows(&body, &ctx.columns).map_err(err)?,
+                    ResultFormat::Csv => decode::csv_rows(&body, &columns).map_err(err)?,
+                    ResultFormat::ArrowStream => ctx.arrow(&body, &columns, index)?,
+                    _ => decode::json_array_rows(&body, &columns).map_err(err)?,
                 };
                 if rows.is_empty() {
                     rows = decoded;
@@ -1031,13 +1037,13 @@ impl ChunkContext {
     }
 
     #[cfg(feature = "arrow")]
-    fn arrow(&self, body: &[u8], index: i64) -> Result<Vec<Row>> {
-        decode::arrow_rows(body, &self.columns)
+    fn arrow(&self, body: &[u8], columns: &Arc<[ResultColumn]>, index: i64) -> Result<Vec<Row>> {
+        decode::arrow_rows(body, columns)
             .map_err(|e| self.decode_error(index, e.message().to_owned()))
     }
 
     #[cfg(not(feature = "arrow"))]
-    fn arrow(&self, _body: &[u8], index: i64) -> Result<Vec<Row>> {
+    fn arrow(&self, _body: &[u8], _columns: &Arc<[ResultColumn]>, index: i64) -> Result<Vec<Row>> {
         Err(self.decode_error(
             index,
             "ARROW_STREAM results need the `arrow` cargo feature of databricks-client; \

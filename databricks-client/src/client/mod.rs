@@ -25,6 +25,12 @@ use crate::error::{ApiError, Error, Result};
 pub use path::{path_components, path_segment};
 pub use retry::{BackoffConfig, RetryConfig};
 
+/// Encodes a query value as [`RequestBuilder::query`] does (for callers that send the same
+/// query many times, e.g. every page of a list).
+pub(crate) fn encode_query<Q: Serialize + ?Sized>(query: &Q) -> Result<Vec<(String, String)>> {
+    query::to_pairs(query)
+}
+
 /// The `User-Agent` product of this crate.
 const USER_AGENT_PRODUCT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
@@ -248,6 +254,12 @@ impl RequestBuilder {
             Ok(pairs) => self.query.extend(pairs),
             Err(e) => self.error = self.error.or(Some(e)),
         }
+        self
+    }
+
+    /// Adds query parameters already encoded as pairs.
+    pub(crate) fn query_pairs(mut self, pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.query.extend(pairs);
         self
     }
 
@@ -542,9 +554,10 @@ impl RequestBuilder {
 }
 
 /// Reads a successful response's whole body.
-async fn read_full(response: reqwest::Response, method: &str, path: &str) -> Result<Response> {
+async fn read_full(mut response: reqwest::Response, method: &str, path: &str) -> Result<Response> {
     let status = response.status();
-    let headers = response.headers().clone();
+    // Taken, not cloned: reading the body no longer needs them.
+    let headers = std::mem::take(response.headers_mut());
     let body = response
         .bytes()
         .await

@@ -89,7 +89,31 @@ macro_rules! open_enum {
             fn deserialize<D: ::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                <String as ::serde::Deserialize<'de>>::deserialize(deserializer).map(Self::from)
+                // A visitor rather than `String`: a known value borrowed from the input
+                // allocates nothing (only `Other` owns its text).
+                struct OpenEnumVisitor;
+                impl<'de> ::serde::de::Visitor<'de> for OpenEnumVisitor {
+                    type Value = $name;
+                    fn expecting(
+                        &self,
+                        f: &mut ::std::fmt::Formatter<'_>,
+                    ) -> ::std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: ::serde::de::Error>(
+                        self,
+                        v: &str,
+                    ) -> ::std::result::Result<$name, E> {
+                        Ok($name::from(v))
+                    }
+                    fn visit_string<E: ::serde::de::Error>(
+                        self,
+                        v: String,
+                    ) -> ::std::result::Result<$name, E> {
+                        Ok($name::from(v))
+                    }
+                }
+                deserializer.deserialize_str(OpenEnumVisitor)
             }
         }
     };

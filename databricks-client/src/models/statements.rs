@@ -885,7 +885,7 @@ impl Row {
         Self { columns, values }
     }
 
-    /// The column list shared by every row of the result.
+    /// The column list (the same for every row of the result).
     pub fn columns(&self) -> &[ResultColumn] {
         &self.columns
     }

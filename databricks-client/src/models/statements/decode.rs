@@ -330,7 +330,9 @@ pub use arrow_decode::{arrow_batches, arrow_rows, batch_rows};
 mod arrow_decode {
     use std::sync::Arc;
 
-    use arrow_array::{Array, ArrayRef, RecordBatch, cast::AsArray, types};
+    use arrow_array::{
+        Array, ArrayRef, PrimitiveArray, RecordBatch, StringArray, cast::AsArray, types,
+    };
     use arrow_schema::{DataType, TimeUnit};
     use serde_json::Value;
 
@@ -362,13 +364,14 @@ mod arrow_decode {
         let mut rows = Vec::new();
         for batch in reader {
             let batch = batch.map_err(|e| format!("bad Arrow record batch: {e}"))?;
-            rows.extend(batch_rows(&batch, columns)?);
+            push_batch_rows(&batch, columns, &mut rows)?;
         }
         Ok(rows)
     }
 
-    /// Converts one record batch into rows over `columns`, column by column (one type
-    /// dispatch per column, not per cell).
+    /// Converts one record batch into rows over `columns`. Each column is downcast once per
+    /// batch (one type dispatch per column, not per cell); the rows are then built one at a
+    /// time, each with one allocation for its values.
     ///
     /// # Errors
     /// When a column has an Arrow type with no [`SqlValue`].
@@ -376,67 +379,153 @@ mod arrow_decode {
         batch: &RecordBatch,
         columns: &Arc<[ResultColumn]>,
     ) -> DecodeResult<Vec<Row>> {
-        let width = batch.num_columns();
-        let mut values: Vec<Vec<SqlValue>> = (0..batch.num_rows())
-            .map(|_| Vec::with_capacity(width))
-            .collect();
-        for array in batch.columns() {
-            push_column(array, &mut values)?;
-        }
-        Ok(values
-            .into_iter()
-            .map(|v| Row::new(Arc::clone(columns), v))
-            .collect())
+        let mut rows = Vec::new();
+        push_batch_rows(batch, columns, &mut rows)?;
+        Ok(rows)
     }
 
-    fn push_primitive<T: arrow_array::ArrowPrimitiveType>(
-        array: &ArrayRef,
-        rows: &mut [Vec<SqlValue>],
-        f: impl Fn(T::Native) -> SqlValue,
-    ) {
-        let a = array.as_primitive::<T>();
-        for (i, row) in rows.iter_mut().enumerate() {
-            row.push(if a.is_null(i) {
-                SqlValue::Null
-            } else {
-                f(a.value(i))
-            });
+    fn push_batch_rows(
+        batch: &RecordBatch,
+        columns: &Arc<[ResultColumn]>,
+        rows: &mut Vec<Row>,
+    ) -> DecodeResult<()> {
+        let readers: Vec<ColumnReader<'_>> =
+            batch.columns().iter().map(ColumnReader::new).collect();
+        rows.reserve(batch.num_rows());
+        for i in 0..batch.num_rows() {
+            let mut values = Vec::with_capacity(readers.len());
+            for reader in &readers {
+                values.push(reader.value(i)?);
+            }
+            rows.push(Row::new(Arc::clone(columns), values));
         }
+        Ok(())
     }
 
-    fn push_column(array: &ArrayRef, rows: &mut [Vec<SqlValue>]) -> Result<(), String> {
-        match array.data_type() {
-            DataType::Int8 => {
-                push_primitive::<types::Int8Type>(array, rows, |v| SqlValue::Int(v.into()))
+    /// One column of a batch, downcast once; the common types read without a per-cell type
+    /// dispatch, anything else goes through [`sql_value`].
+    enum ColumnReader<'a> {
+        Int8(&'a PrimitiveArray<types::Int8Type>),
+        Int16(&'a PrimitiveArray<types::Int16Type>),
+        Int32(&'a PrimitiveArray<types::Int32Type>),
+        Int64(&'a PrimitiveArray<types::Int64Type>),
+        Float32(&'a PrimitiveArray<types::Float32Type>),
+        Float64(&'a PrimitiveArray<types::Float64Type>),
+        Utf8(&'a StringArray),
+        Decimal128(&'a PrimitiveArray<types::Decimal128Type>, u8, i8),
+        Other(&'a ArrayRef),
+    }
+
+    impl<'a> ColumnReader<'a> {
+        fn new(array: &'a ArrayRef) -> Self {
+            match array.data_type() {
+                DataType::Int8 => Self::Int8(array.as_primitive()),
+                DataType::Int16 => Self::Int16(array.as_primitive()),
+                DataType::Int32 => Self::Int32(array.as_primitive()),
+                DataType::Int64 => Self::Int64(array.as_primitive()),
+                DataType::Float32 => Self::Float32(array.as_primitive()),
+                DataType::Float64 => Self::Float64(array.as_primitive()),
+                DataType::Utf8 => Self::Utf8(array.as_string::<i32>()),
+                DataType::Decimal128(precision, scale) => {
+                    Self::Decimal128(array.as_primitive(), *precision, *scale)
+                }
+                _ => Self::Other(array),
             }
-            DataType::Int16 => {
-                push_primitive::<types::Int16Type>(array, rows, |v| SqlValue::Int(v.into()))
-            }
-            DataType::Int32 => {
-                push_primitive::<types::Int32Type>(array, rows, |v| SqlValue::Int(v.into()))
-            }
-            DataType::Int64 => push_primitive::<types::Int64Type>(array, rows, SqlValue::Int),
-            DataType::Float32 => {
-                push_primitive::<types::Float32Type>(array, rows, |v| SqlValue::Float(v.into()));
-            }
-            DataType::Float64 => push_primitive::<types::Float64Type>(array, rows, SqlValue::Float),
-            DataType::Utf8 => {
-                let a = array.as_string::<i32>();
-                for (i, row) in rows.iter_mut().enumerate() {
-                    row.push(if a.is_null(i) {
+        }
+
+        fn value(&self, i: usize) -> Result<SqlValue, String> {
+            Ok(match self {
+                Self::Int8(a) => primitive(*a, i, |v| SqlValue::Int(v.into())),
+                Self::Int16(a) => primitive(*a, i, |v| SqlValue::Int(v.into())),
+                Self::Int32(a) => primitive(*a, i, |v| SqlValue::Int(v.into())),
+                Self::Int64(a) => primitive(*a, i, SqlValue::Int),
+                Self::Float32(a) => primitive(*a, i, |v| SqlValue::Float(v.into())),
+                Self::Float64(a) => primitive(*a, i, SqlValue::Float),
+                Self::Utf8(a) => {
+                    if a.is_null(i) {
                         SqlValue::Null
                     } else {
                         SqlValue::String(a.value(i).to_owned())
-                    });
+                    }
+                }
+                Self::Decimal128(a, precision, scale) => {
+                    if a.is_null(i) {
+                        SqlValue::Null
+                    } else {
+                        let v = a.value(i);
+                        SqlValue::Decimal(
+                            decimal_text(v, *precision, *scale)
+                                .unwrap_or_else(|| a.value_as_string(i)),
+                        )
+                    }
+                }
+                Self::Other(a) => sql_value(a, i)?,
+            })
+        }
+    }
+
+    fn primitive<T: arrow_array::ArrowPrimitiveType>(
+        a: &PrimitiveArray<T>,
+        i: usize,
+        f: impl Fn(T::Native) -> SqlValue,
+    ) -> SqlValue {
+        if a.is_null(i) {
+            SqlValue::Null
+        } else {
+            f(a.value(i))
+        }
+    }
+
+    /// The text of a DECIMAL value, as Arrow's `value_as_string` writes it, in one allocation.
+    /// `None` (use Arrow's formatting) for a negative scale or more digits than the precision.
+    pub(super) fn decimal_text(value: i128, precision: u8, scale: i8) -> Option<String> {
+        let scale = usize::try_from(scale).ok()?;
+        let mut buf = [0u8; 40];
+        let mut pos = buf.len();
+        let magnitude = value.unsigned_abs();
+        if let Ok(mut n) = u64::try_from(magnitude) {
+            loop {
+                pos -= 1;
+                buf[pos] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
                 }
             }
-            _ => {
-                for (i, row) in rows.iter_mut().enumerate() {
-                    row.push(sql_value(array, i)?);
+        } else {
+            let mut n = magnitude;
+            loop {
+                pos -= 1;
+                buf[pos] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
                 }
             }
         }
-        Ok(())
+        let digits = buf.get(pos..)?;
+        if digits.len() > usize::from(precision) {
+            return None;
+        }
+        let mut text = String::with_capacity(digits.len() + scale + 3);
+        if value < 0 {
+            text.push('-');
+        }
+        // Only ASCII digits were written.
+        let digits = std::str::from_utf8(digits).ok()?;
+        if scale == 0 {
+            text.push_str(digits);
+        } else if digits.len() > scale {
+            let (whole, fraction) = digits.split_at(digits.len() - scale);
+            text.push_str(whole);
+            text.push('.');
+            text.push_str(fraction);
+        } else {
+            text.push_str("0.");
+            text.extend(std::iter::repeat_n('0', scale - digits.len()));
+            text.push_str(digits);
+        }
+        Some(text)
     }
 
     fn sql_value(array: &ArrayRef, i: usize) -> Result<SqlValue, String> {
@@ -721,5 +810,46 @@ mod tests {
             Some(&SqlValue::Timestamp("1970-01-01T00:00:00Z".into()))
         );
         assert_eq!(rows[1].get(4), Some(&SqlValue::Null));
+    }
+
+    #[cfg(feature = "arrow")]
+    #[test]
+    fn decimal_text_matches_arrow() {
+        use arrow_array::Decimal128Array;
+        let values = [
+            0_i128,
+            5,
+            -5,
+            42,
+            -42,
+            100,
+            12_345,
+            -12_345,
+            999_999_999,
+            i128::from(i64::MAX),
+            i128::from(u64::MAX) + 1,
+            -(i128::from(u64::MAX) + 7),
+            10_i128.pow(37) + 3,
+            -(10_i128.pow(38) - 1),
+        ];
+        for scale in [0_i8, 1, 2, 5, 10, 38] {
+            let array = Decimal128Array::from(values.to_vec())
+                .with_precision_and_scale(38, scale)
+                .unwrap();
+            for (i, &v) in values.iter().enumerate() {
+                assert_eq!(
+                    arrow_decode::decimal_text(v, 38, scale),
+                    Some(array.value_as_string(i)),
+                    "{v} with scale {scale}"
+                );
+            }
+        }
+        // More digits than the precision, or a negative scale: left to Arrow.
+        assert_eq!(arrow_decode::decimal_text(12_345, 4, 2), None);
+        assert_eq!(arrow_decode::decimal_text(12_345, 10, -2), None);
+        assert_eq!(
+            arrow_decode::decimal_text(1_234, 4, 2).as_deref(),
+            Some("12.34")
+        );
     }
 }
