@@ -529,26 +529,10 @@ pub fn floor_decode_jobs_page_model(body: &[u8]) -> usize {
 /// # Panics
 /// On any HTTP or parse error (the fake never fails).
 pub async fn floor_jobs_model_with(http: &reqwest::Client, base: &str) -> usize {
-    let mut token: Option<String> = None;
-    let mut jobs = 0;
-    loop {
-        let mut req = http.get(format!("{base}/api/2.2/jobs/list?limit=100"));
-        if let Some(t) = &token {
-            req = req.query(&[("page_token", t)]);
-        }
-        let page: ModelPage = req
-            .send()
-            .await
-            .expect("page")
-            .json()
-            .await
-            .expect("page JSON");
-        jobs += page.jobs.len();
-        match page.next_page_token {
-            Some(t) => token = Some(t),
-            None => return jobs,
-        }
-    }
+    floor_job_pages(http, base, |page: ModelPage| {
+        (page.jobs.len(), page.next_page_token)
+    })
+    .await
 }
 
 /// [`floor_jobs_model_with`] over a new `reqwest::Client` (a new connection pool per call).
@@ -574,6 +558,19 @@ pub async fn floor_jobs(base: &str) -> usize {
 /// # Panics
 /// On any HTTP or parse error (the fake never fails).
 pub async fn floor_jobs_with(http: &reqwest::Client, base: &str) -> usize {
+    floor_job_pages(http, base, |page: FloorPage| {
+        (page.jobs.len(), page.next_page_token)
+    })
+    .await
+}
+
+/// The job-list floors' page loop: bare reqwest, each page decoded by serde_json into `P`,
+/// following `next_page_token`. `count` gives a page's job count and next token.
+async fn floor_job_pages<P: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    base: &str,
+    count: fn(P) -> (usize, Option<String>),
+) -> usize {
     let mut token: Option<String> = None;
     let mut jobs = 0;
     loop {
@@ -581,15 +578,16 @@ pub async fn floor_jobs_with(http: &reqwest::Client, base: &str) -> usize {
         if let Some(t) = &token {
             req = req.query(&[("page_token", t)]);
         }
-        let page: FloorPage = req
+        let page: P = req
             .send()
             .await
             .expect("page")
             .json()
             .await
             .expect("page JSON");
-        jobs += page.jobs.len();
-        match page.next_page_token {
+        let (n, next) = count(page);
+        jobs += n;
+        match next {
             Some(t) => token = Some(t),
             None => return jobs,
         }
