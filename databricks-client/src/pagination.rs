@@ -112,35 +112,79 @@ where
 
 /// Pages of a `page_token` list, for callers who want page boundaries (e.g. to stop early).
 pub fn token_page_stream<T, F, Fut>(
-    mut fetch: F,
+    fetch: F,
 ) -> impl Stream<Item = Result<Page<T>>> + Send + 'static
 where
     T: Send + 'static,
     F: FnMut(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
-    let first = fetch(None);
-    stream::try_unfold(
-        (fetch, Some(first), None::<String>),
-        |(mut fetch, pending, sent)| async move {
-            let Some(pending) = pending else {
-                return Ok::<_, Error>(None);
-            };
-            let page = pending.await?;
-            let next = page.next_page_token.clone().filter(|t| !t.is_empty());
-            let following = match next {
-                Some(token) if sent.as_deref() == Some(token.as_str()) => {
-                    return Err(repeated_token());
-                }
-                Some(token) => Some((fetch(Some(token.clone())), token)),
-                None => None,
-            };
-            Ok(Some(match following {
-                Some((fut, token)) => (page, (fetch, Some(fut), Some(token))),
-                None => (page, (fetch, None, None)),
-            }))
-        },
-    )
+    TokenPages::new(fetch)
+}
+
+/// The page stream behind [`token_page_stream`] and [`token_pages`]: the first page is
+/// requested at once, each next one as soon as a page names it (and polled once the caller asks
+/// for the next page); a page that repeats the token it was requested with is an error.
+struct TokenPages<F, Fut> {
+    fetch: F,
+    /// The request of the next page.
+    pending: Option<Pin<Box<Fut>>>,
+    /// The token the pending request carries.
+    sent: Option<String>,
+}
+
+// No field is ever pinned in place: the future is boxed, and `fetch` is only called through
+// `&mut`.
+impl<F, Fut> Unpin for TokenPages<F, Fut> {}
+
+impl<T, F, Fut> TokenPages<F, Fut>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>>>,
+{
+    fn new(mut fetch: F) -> Self {
+        let first = Box::pin(fetch(None));
+        Self {
+            fetch,
+            pending: Some(first),
+            sent: None,
+        }
+    }
+}
+
+impl<T, F, Fut> Stream for TokenPages<F, Fut>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>>>,
+{
+    type Item = Result<Page<T>>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Page<T>>>> {
+        let this = self.get_mut();
+        let Some(pending) = this.pending.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let page = match pending.as_mut().poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(page) => page,
+        };
+        this.pending = None;
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => return Poll::Ready(Some(Err(e))),
+        };
+        match page.next_page_token.clone().filter(|t| !t.is_empty()) {
+            Some(token) if this.sent.as_deref() == Some(token.as_str()) => {
+                return Poll::Ready(Some(Err(repeated_token())));
+            }
+            Some(token) => {
+                this.pending = Some(Box::pin((this.fetch)(Some(token.clone()))));
+                this.sent = Some(token);
+            }
+            None => this.sent = None,
+        }
+        Poll::Ready(Some(Ok(page)))
+    }
 }
 
 /// Items of a `GET` list paged with `page_token` / `next_page_token`: the one page fetch behind
@@ -193,14 +237,13 @@ where
     let pairs = crate::client::encode_query(&query).ok();
     let query = Arc::new(query);
     token_pages(move |page_token: Option<String>| {
-        let mut request = client.get(path.as_str());
-        request = match &pairs {
-            Some(pairs) => request.query_pairs(pairs.iter().cloned()),
-            None => request.query(&*query),
-        };
-        if let Some(token) = page_token {
-            request = request.query_pair("page_token", token);
-        }
+        let request = page_request(
+            &client,
+            &path,
+            &*query,
+            pairs.as_deref(),
+            page_token.as_deref(),
+        );
         async move { Ok(into_page(request.send_json::<P>().await?)) }
     })
 }
@@ -222,18 +265,24 @@ where
     Q: Serialize + ?Sized,
     P: DeserializeOwned,
 {
-    let request = page_request(client, path, query, page_token);
+    let request = page_request(client, path, query, None, page_token);
     Ok(into_page(request.send_json::<P>().await?))
 }
 
-/// The request of one page: `query`, then `page_token` when given.
+/// The request of one page: `query` (its pairs, when the caller encoded them once for every
+/// page), then `page_token` when given.
 fn page_request<Q: Serialize + ?Sized>(
     client: &WorkspaceClient,
     path: &str,
     query: &Q,
+    encoded: Option<&[(String, String)]>,
     page_token: Option<&str>,
 ) -> crate::RequestBuilder {
-    let request = client.get(path).query(query);
+    let request = client.get(path);
+    let request = match encoded {
+        Some(pairs) => request.query_pairs(pairs.iter().cloned()),
+        None => request.query(query),
+    };
     match page_token {
         Some(token) => request.query_pair("page_token", token),
         None => request,
@@ -242,36 +291,26 @@ fn page_request<Q: Serialize + ?Sized>(
 
 /// Items of a `page_token` list. `fetch` receives `None` for the first page, then each
 /// `next_page_token`; every other parameter must stay the same between calls.
-pub fn token_pages<T, F, Fut>(mut fetch: F) -> impl Stream<Item = Result<T>> + Send + 'static
+pub fn token_pages<T, F, Fut>(fetch: F) -> impl Stream<Item = Result<T>> + Send + 'static
 where
     T: Send + 'static,
     F: FnMut(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
-    let first = Box::pin(fetch(None));
     TokenItems {
-        fetch,
-        pending: Some(first),
-        sent: None,
+        pages: TokenPages::new(fetch),
         current: Vec::new().into_iter(),
     }
 }
 
-/// The item stream behind [`token_pages`]: the same behaviour as flattening
-/// [`token_page_stream`], in one layer. An item is handed straight out of the page's vector
-/// (a job is about 2 KB, and every stream combinator it passes through is another copy of it);
-/// the next page is requested only once the current one is used up.
+/// The item stream behind [`token_pages`]: [`TokenPages`] flattened in one layer. An item is
+/// handed straight out of the page's vector (a job is about 2 KB, and every stream combinator
+/// it passes through is another copy of it).
 struct TokenItems<T, F, Fut> {
-    fetch: F,
-    /// The request of the next page, not polled until the current page is used up.
-    pending: Option<Pin<Box<Fut>>>,
-    /// The token the pending request carries.
-    sent: Option<String>,
+    pages: TokenPages<F, Fut>,
     current: std::vec::IntoIter<T>,
 }
 
-// No field is ever pinned in place: the future is boxed, and `fetch` is only called through
-// `&mut`.
 impl<T, F, Fut> Unpin for TokenItems<T, F, Fut> {}
 
 impl<T, F, Fut> Stream for TokenItems<T, F, Fut>
@@ -287,29 +326,12 @@ where
             if let Some(item) = this.current.next() {
                 return Poll::Ready(Some(Ok(item)));
             }
-            let Some(pending) = this.pending.as_mut() else {
-                return Poll::Ready(None);
-            };
-            let page = match pending.as_mut().poll(cx) {
+            match Pin::new(&mut this.pages).poll_next(cx) {
+                Poll::Ready(Some(Ok(page))) => this.current = page.items.into_iter(),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(page) => page,
-            };
-            this.pending = None;
-            let page = match page {
-                Ok(page) => page,
-                Err(e) => return Poll::Ready(Some(Err(e))),
-            };
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(token) if this.sent.as_deref() == Some(token.as_str()) => {
-                    return Poll::Ready(Some(Err(repeated_token())));
-                }
-                Some(token) => {
-                    this.pending = Some(Box::pin((this.fetch)(Some(token.clone()))));
-                    this.sent = Some(token);
-                }
-                None => this.sent = None,
             }
-            this.current = page.items.into_iter();
         }
     }
 }
