@@ -25,7 +25,7 @@ fn command(home: &PathBuf) -> Command {
     cmd.env_clear()
         .env("HOME", home)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RUST_LOG", "info");
+        .env("RUST_LOG", "info,kube_runtime=debug");
     cmd
 }
 
@@ -130,10 +130,13 @@ async fn it_logs_what_it_watches_and_stops_on_sigterm() {
         if let Some(exit) = child.try_wait().expect("wait") {
             break exit;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "did not stop on SIGTERM"
-        );
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!(
+                "did not stop on SIGTERM:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let text = std::fs::read_to_string(&log).unwrap_or_default();

@@ -37,7 +37,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use kube::api::{
@@ -999,7 +999,9 @@ pub fn watched_resources() -> Vec<(&'static str, &'static str)> {
     out
 }
 
-/// Runs the controller until `shutdown` completes (then in-flight reconciles finish).
+/// Runs the controller until `shutdown` completes, then lets in-flight reconciles finish (a
+/// shutdown before the first list of `DataSource`s has completed returns at once: nothing has
+/// been reconciled yet).
 ///
 /// Watches `DataSource`s (in `config.namespace` or every namespace), the children labelled
 /// [`LABEL_DATASOURCE`] (ConfigMap, Deployment, Service, MCPServer, RemoteMCPServer) and
@@ -1047,6 +1049,7 @@ pub async fn run(
         ar.clone(),
     );
     let store: Store<DynamicObject> = controller.store();
+    let cache = store.clone();
     let secret_ar = ar.clone();
     let mut controller = controller
         .owns(
@@ -1102,17 +1105,32 @@ pub async fn run(
         "DataSource controller started"
     );
     let ctx = Arc::new(Context::new(client, factory, config));
-    controller
-        .graceful_shutdown_on(shutdown)
+    let shutdown = shutdown.shared();
+    let running = controller
+        .graceful_shutdown_on(shutdown.clone())
         .run(reconcile_object, error_policy, ctx)
         .for_each(|result| async move {
             match result {
                 Ok((obj, action)) => info!(datasource = %obj, ?action, "reconciled"),
                 Err(e) => warn!(error = %e, "controller error"),
             }
-        })
-        .await;
-    info!("DataSource controller stopped");
+        });
+    // kube's graceful shutdown holds the runner until the DataSource cache has been listed once,
+    // but stops reading the watch that would fill it: a shutdown before the first list completes
+    // (an API server that is slow or unreachable at start) would wait forever. Nothing can have
+    // been reconciled before that list, so there is nothing to wait for: stop at once.
+    let before_first_list = async move {
+        shutdown.await;
+        if matches!(cache.wait_until_ready().now_or_never(), Some(Ok(()))) {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = running => info!("DataSource controller stopped"),
+        () = before_first_list => {
+            info!("DataSource controller stopped before its first list of DataSources completed");
+        }
+    }
 }
 
 /// The verbs leader election uses on its `coordination.k8s.io` Lease.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use datasource_model::kubernetes::controller::{
     ANNOTATION_CREDENTIALS_HASH, BuiltProvider, Context, ControllerConfig, DefaultProviderFactory,
-    FIELD_MANAGER, ProviderFactory, reconcile_object,
+    FIELD_MANAGER, ProviderFactory, reconcile_object, run,
 };
 use datasource_model::kubernetes::{ConditionStatus, DataSourceResource, DataSourceStatus};
 use datasource_model::{DataSource, Error};
@@ -1188,6 +1188,84 @@ async fn an_existing_api_key_is_adopted_and_never_leaks() {
     assert!(
         written_api_key(&again).is_none(),
         "no rewrite of an up-to-date Secret"
+    );
+}
+
+/// A fake API server whose lists answer at once (empty) when `lists_answer`, and whose every
+/// other request (and every list otherwise) hangs, as a watch on a quiet cluster does.
+async fn quiet_cluster(lists_answer: bool) -> (MockServer, kube::Client) {
+    struct Quiet(bool);
+    impl Respond for Quiet {
+        fn respond(&self, req: &Request) -> ResponseTemplate {
+            let watch = req
+                .url
+                .query_pairs()
+                .any(|(k, v)| k == "watch" && v == "true");
+            if self.0 && !watch {
+                ResponseTemplate::new(200).set_body_json(json!({
+                    "apiVersion": "v1", "kind": "List",
+                    "metadata": {"resourceVersion": "7"}, "items": [],
+                }))
+            } else {
+                ResponseTemplate::new(200).set_delay(Duration::from_secs(3600))
+            }
+        }
+    }
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(Quiet(lists_answer))
+        .mount(&server)
+        .await;
+    let uri: http::Uri = server.uri().parse().expect("mock server URI");
+    let client = kube::Client::try_from(kube::Config::new(uri)).expect("client");
+    (server, client)
+}
+
+/// Shutdown once every watched resource has been listed: the controller stops gracefully.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shutdown_after_the_first_list_stops_the_controller() {
+    let (server, client) = quiet_cluster(true).await;
+    let started = tokio::time::Instant::now();
+    let stopped = tokio::time::timeout(
+        Duration::from_secs(30),
+        run(
+            client,
+            FakeFactory::new(Mode::Healthy),
+            ControllerConfig::default().with_namespace("default"),
+            tokio::time::sleep(Duration::from_millis(500)),
+        ),
+    )
+    .await;
+    assert!(stopped.is_ok(), "the controller did not stop");
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.url.path().ends_with("/datasources")
+                && !r.url.query().unwrap_or_default().contains("watch=true")),
+        "the DataSources were never listed"
+    );
+}
+
+/// Shutdown while the first list of DataSources is still outstanding (an API server slow or
+/// unreachable at start): kube's graceful shutdown alone would wait for that list forever.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shutdown_before_the_first_list_completes_stops_at_once() {
+    let (_server, client) = quiet_cluster(false).await;
+    let stopped = tokio::time::timeout(
+        Duration::from_secs(30),
+        run(
+            client,
+            FakeFactory::new(Mode::Healthy),
+            ControllerConfig::default(),
+            tokio::time::sleep(Duration::from_millis(300)),
+        ),
+    )
+    .await;
+    assert!(
+        stopped.is_ok(),
+        "the controller waited for a list that never came"
     );
 }
 
