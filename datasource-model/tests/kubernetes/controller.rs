@@ -142,6 +142,12 @@ impl Respond for FakeApi {
     }
 }
 
+/// A Kubernetes client for the fake API server.
+fn client_of(server: &MockServer) -> kube::Client {
+    let uri: http::Uri = server.uri().parse().expect("mock server URI");
+    kube::Client::try_from(kube::Config::new(uri)).expect("client")
+}
+
 struct Harness {
     _server: MockServer,
     api: FakeApi,
@@ -156,8 +162,7 @@ impl Harness {
             .respond_with(api.clone())
             .mount(&server)
             .await;
-        let uri: http::Uri = server.uri().parse().expect("mock server URI");
-        let client = kube::Client::try_from(kube::Config::new(uri)).expect("client");
+        let client = client_of(&server);
         Self {
             _server: server,
             api,
@@ -1216,8 +1221,7 @@ async fn quiet_cluster(lists_answer: bool) -> (MockServer, kube::Client) {
         .respond_with(Quiet(lists_answer))
         .mount(&server)
         .await;
-    let uri: http::Uri = server.uri().parse().expect("mock server URI");
-    let client = kube::Client::try_from(kube::Config::new(uri)).expect("client");
+    let client = client_of(&server);
     (server, client)
 }
 
