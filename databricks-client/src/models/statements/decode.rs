@@ -482,25 +482,25 @@ mod arrow_decode {
         let scale = usize::try_from(scale).ok()?;
         let mut buf = [0u8; 40];
         let mut pos = buf.len();
-        let magnitude = value.unsigned_abs();
-        if let Ok(mut n) = u64::try_from(magnitude) {
-            loop {
-                pos -= 1;
-                buf[pos] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
+        // Digits from the right: u128 division only while the rest does not fit in a u64
+        // (it is several times slower, and almost every value fits from the start).
+        let mut wide = value.unsigned_abs();
+        let mut n = loop {
+            match u64::try_from(wide) {
+                Ok(n) => break n,
+                Err(_) => {
+                    pos -= 1;
+                    buf[pos] = b'0' + (wide % 10) as u8;
+                    wide /= 10;
                 }
             }
-        } else {
-            let mut n = magnitude;
-            loop {
-                pos -= 1;
-                buf[pos] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
+        };
+        loop {
+            pos -= 1;
+            buf[pos] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
             }
         }
         let digits = buf.get(pos..)?;
